@@ -1,0 +1,46 @@
+//! Agent operations ([`Agents`]): attach a number to an agent and detach it.
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::model::{AttachedNumber, DetachedNumber};
+use crate::transport::{ApiRequest, Method};
+use crate::validate;
+
+/// Agent operations, from [`Client::agents`].
+#[derive(Debug, Clone, Copy)]
+pub struct Agents<'a> {
+    pub(crate) client: &'a Client,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttachBody<'a> {
+    number_id: &'a str,
+}
+
+impl Agents<'_> {
+    /// Attaches a number to an agent: `POST /v1/agents/{agentId}/numbers` with `{"numberId"}`.
+    ///
+    /// Retried only when the request provably never reached the server, or on 429.
+    pub fn attach_number(&self, agent_id: &str, number_id: &str) -> Result<AttachedNumber, Error> {
+        let agent = validate::segment("agentId", agent_id)?;
+        validate::id("numberId", number_id)?;
+        self.client.execute(
+            ApiRequest::new(Method::Post, format!("/v1/agents/{agent}/numbers"))
+                .json_body(&AttachBody { number_id })?,
+        )
+    }
+
+    /// Detaches a number from an agent: `DELETE /v1/agents/{agentId}/numbers/{numberId}`.
+    pub fn detach_number(&self, agent_id: &str, number_id: &str) -> Result<DetachedNumber, Error> {
+        let agent = validate::segment("agentId", agent_id)?;
+        let number = validate::segment("numberId", number_id)?;
+        self.client.execute(
+            ApiRequest::new(
+                Method::Delete,
+                format!("/v1/agents/{agent}/numbers/{number}"),
+            )
+            .empty_body_is_object(),
+        )
+    }
+}

@@ -1,0 +1,482 @@
+//! [`Client`], its [`ClientBuilder`], and the defaults of every setting.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::http::Uri;
+
+use crate::agents::Agents;
+use crate::error::Error;
+use crate::numbers::Numbers;
+use crate::transport;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.agentphone.ai";
+/// Environment variable read for the API key when none is given.
+pub const ENV_API_KEY: &str = "AGENTPHONE_API_KEY";
+/// Environment variable read for the base URL when none is given.
+pub const ENV_BASE_URL: &str = "AGENTPHONE_BASE_URL";
+/// Default bound on one attempt: connect, TLS, sending and receiving the whole response.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default bound on connection set-up (TCP connect and TLS handshake).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of retries after the first attempt (see the crate docs for which failures).
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default largest response body read; a larger one is an error and is never buffered whole.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Default number of idle keep-alive connections kept per host.
+pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 16;
+/// Default first retry delay; it doubles on each retry.
+pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
+/// Default cap on one retry delay.
+pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(8);
+/// A `Retry-After` longer than this is not waited for: the error is returned with
+/// [`Error::retry_after`] set.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Upper bounds on settings, so that a typo (a timeout in microseconds, say) is an error.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Upper bound on [`ClientBuilder::max_retries`].
+pub const MAX_MAX_RETRIES: u32 = 10;
+/// Upper bound on [`ClientBuilder::max_response_bytes`] (1 GiB).
+pub const MAX_MAX_RESPONSE_BYTES: u64 = 1 << 30;
+
+/// The User-Agent prefix: `agentphone-rust/<crate version>`.
+pub const USER_AGENT: &str = concat!("agentphone-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A blocking client of the AgentPhone API.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`: share one client between threads, and they share
+/// its keep-alive connection pool. Its `Debug` shows the API key redacted.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// What every request reads: the settled configuration and the connection pool.
+pub(crate) struct Inner {
+    pub agent: ureq::Agent,
+    /// `Bearer <key>`: the one place the key lives.
+    pub authorization: String,
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    pub sub_account_id: Option<String>,
+    pub max_retries: u32,
+    pub max_response_bytes: u64,
+    pub retry_base_delay: Duration,
+    pub retry_max_delay: Duration,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub user_agent: String,
+}
+
+impl Client {
+    /// A builder with every setting at its default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: `AGENTPHONE_API_KEY` (required) and
+    /// `AGENTPHONE_BASE_URL` (optional), every other setting at its default.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::default().build()
+    }
+
+    /// Number operations: create, list, get, release, messages, and the page iterators.
+    pub fn numbers(&self) -> Numbers<'_> {
+        Numbers { client: self }
+    }
+
+    /// Agent operations: attach and detach numbers.
+    pub fn agents(&self) -> Agents<'_> {
+        Agents { client: self }
+    }
+
+    /// The base URL requests go to (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The User-Agent sent with every request.
+    pub fn user_agent(&self) -> &str {
+        &self.inner.user_agent
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("api_key", &"<redacted>")
+            .field("base_url", &i.base_url)
+            .field("sub_account_id", &i.sub_account_id)
+            .field("timeout", &i.timeout)
+            .field("connect_timeout", &i.connect_timeout)
+            .field("max_retries", &i.max_retries)
+            .field("max_response_bytes", &i.max_response_bytes)
+            .field("user_agent", &i.user_agent)
+            .finish()
+    }
+}
+
+/// Configures a [`Client`]. Every setting has a documented default; [`ClientBuilder::build`]
+/// checks them all and names the first one that is wrong.
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    sub_account_id: Option<String>,
+    max_response_bytes: Option<u64>,
+    user_agent_suffix: Option<String>,
+    max_idle_per_host: Option<usize>,
+    retry_delays: Option<(Duration, Duration)>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("sub_account_id", &self.sub_account_id)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key, sent as `Authorization: Bearer <key>`. Default: `AGENTPHONE_API_KEY`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API's base URL. Default: `AGENTPHONE_BASE_URL`, else [`DEFAULT_BASE_URL`].
+    /// It must be `https`, except for loopback hosts (127.0.0.0/8, `::1`, `localhost`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Bound on one attempt: connect, TLS, sending, and receiving the whole response.
+    /// Default: [`DEFAULT_TIMEOUT`] (30 s). Retries get a fresh budget each.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Bound on connection set-up (TCP connect and TLS handshake). Default: 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after the first attempt, for the failures the retry policy allows.
+    /// Default: 2; `0` sends exactly one request.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// Scopes requests to a sub-account (header `X-Sub-Account-Id`). Default: none.
+    pub fn sub_account_id(mut self, id: impl Into<String>) -> Self {
+        self.sub_account_id = Some(id.into());
+        self
+    }
+
+    /// Largest response body read. Default: 16 MiB.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
+    /// Appended to the User-Agent: `agentphone-rust/<version> <suffix>`. Default: none.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Idle keep-alive connections kept per host: at least the number of threads that share the
+    /// client, so that concurrent calls reuse connections. Default: 16.
+    pub fn max_idle_connections_per_host(mut self, n: usize) -> Self {
+        self.max_idle_per_host = Some(n);
+        self
+    }
+
+    /// The first retry delay and the cap on any one delay (default 500 ms and 8 s). Delays double
+    /// from `base` up to `max`, with jitter; a server's `Retry-After` overrides them.
+    pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.retry_delays = Some((base, max));
+        self
+    }
+
+    /// Checks every setting (filling in environment variables and defaults) and builds the client.
+    ///
+    /// Fails with [`ErrorKind::InvalidArgument`] naming the setting: no API key, an empty key, a
+    /// key or header value with control characters, a URL that is not http(s), plain http to a
+    /// non-loopback host, a zero or absurd timeout, limit or retry count.
+    pub fn build(self) -> Result<Client, Error> {
+        let api_key = match self.api_key {
+            Some(k) => k,
+            None => std::env::var(ENV_API_KEY).map_err(|_| {
+                Error::invalid(
+                    "apiKey",
+                    format_args!("no API key given and {ENV_API_KEY} is not set"),
+                )
+            })?,
+        };
+        if api_key.trim().is_empty() {
+            return Err(Error::invalid("apiKey", "must not be empty"));
+        }
+        if !is_header_safe(&api_key) || api_key.contains(' ') {
+            // The key itself is never echoed.
+            return Err(Error::invalid(
+                "apiKey",
+                "must be printable ASCII without spaces",
+            ));
+        }
+        let base_url = match self.base_url {
+            Some(u) => u,
+            None => std::env::var(ENV_BASE_URL)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+        };
+        let (base_url, loopback) = check_base_url(&base_url)?;
+        let timeout = check_duration("timeout", self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
+        let connect_timeout = check_duration(
+            "connectTimeout",
+            self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        )?;
+        let max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        if max_retries > MAX_MAX_RETRIES {
+            return Err(Error::invalid(
+                "maxRetries",
+                format_args!("must be at most {MAX_MAX_RETRIES}, got {max_retries}"),
+            ));
+        }
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 || max_response_bytes > MAX_MAX_RESPONSE_BYTES {
+            return Err(Error::invalid(
+                "maxResponseBytes",
+                format_args!(
+                    "must be between 1 and {MAX_MAX_RESPONSE_BYTES}, got {max_response_bytes}"
+                ),
+            ));
+        }
+        if let Some(id) = &self.sub_account_id {
+            if id.is_empty() || !is_header_safe(id) {
+                return Err(Error::invalid(
+                    "subAccountId",
+                    "must be non-empty printable ASCII",
+                ));
+            }
+        }
+        let user_agent = match &self.user_agent_suffix {
+            None => USER_AGENT.to_string(),
+            Some(s) if !s.is_empty() && is_header_safe(s) => format!("{USER_AGENT} {s}"),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "userAgent",
+                    "must be non-empty printable ASCII",
+                ))
+            }
+        };
+        let max_idle_per_host = self.max_idle_per_host.unwrap_or(DEFAULT_MAX_IDLE_PER_HOST);
+        if max_idle_per_host == 0 || max_idle_per_host > 1024 {
+            return Err(Error::invalid(
+                "maxIdleConnectionsPerHost",
+                "must be between 1 and 1024",
+            ));
+        }
+        let (retry_base_delay, retry_max_delay) = self
+            .retry_delays
+            .unwrap_or((DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY));
+        if retry_base_delay > retry_max_delay || retry_max_delay > MAX_RETRY_AFTER {
+            return Err(Error::invalid(
+                "retryBackoff",
+                "base must not exceed max, and max must be at most 60 s",
+            ));
+        }
+
+        let agent = transport::new_agent(&transport::AgentSettings {
+            timeout,
+            connect_timeout,
+            user_agent: &user_agent,
+            max_idle_per_host,
+            use_env_proxy: !loopback,
+        });
+        Ok(Client {
+            inner: Arc::new(Inner {
+                agent,
+                authorization: format!("Bearer {api_key}"),
+                base_url,
+                sub_account_id: self.sub_account_id,
+                max_retries,
+                max_response_bytes,
+                retry_base_delay,
+                retry_max_delay,
+                timeout,
+                connect_timeout,
+                user_agent,
+            }),
+        })
+    }
+}
+
+/// Printable ASCII (what an HTTP header value may safely hold).
+fn is_header_safe(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+fn check_duration(field: &str, d: Duration) -> Result<Duration, Error> {
+    if d.is_zero() || d > MAX_TIMEOUT {
+        return Err(Error::invalid(
+            field,
+            format_args!("must be more than 0 and at most 1 hour, got {d:?}"),
+        ));
+    }
+    Ok(d)
+}
+
+/// True for 127.0.0.0/8, `::1` and `localhost`.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
+}
+
+/// Checks the base URL; returns it without a trailing slash, and whether its host is loopback.
+fn check_base_url(url: &str) -> Result<(String, bool), Error> {
+    let bad = |rule: &str| Error::invalid("baseUrl", format_args!("{rule}, got {url:?}"));
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| bad("must be an absolute http(s) URL"))?;
+    let host = uri
+        .host()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad("must be an absolute http(s) URL with a host"))?;
+    if uri.query().is_some() || url.contains('#') {
+        return Err(bad("must not have a query or fragment"));
+    }
+    if url.contains('@') {
+        return Err(bad("must not contain credentials"));
+    }
+    let loopback = is_loopback_host(host);
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if loopback => {}
+        Some("http") => {
+            return Err(bad(
+                "must use https (plain http is allowed only for 127.0.0.0/8, ::1 and localhost)",
+            ))
+        }
+        _ => return Err(bad("must be an absolute http(s) URL")),
+    }
+    Ok((url.trim_end_matches('/').to_string(), loopback))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn build(b: ClientBuilder) -> Result<Client, Error> {
+        b.api_key("sk_test_secret").build()
+    }
+
+    #[test]
+    fn base_url_rules() {
+        for ok in [
+            "https://api.agentphone.ai",
+            "https://api.agentphone.ai/",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:9000/prefix/",
+            "http://localhost:1",
+        ] {
+            let c = build(Client::builder().base_url(ok)).unwrap();
+            assert!(!c.base_url().ends_with('/'), "{ok}");
+        }
+        for bad in [
+            "http://api.agentphone.ai",
+            "http://10.0.0.1",
+            "ftp://localhost",
+            "api.agentphone.ai",
+            "",
+            "https://",
+            "https://h/x?y=1",
+            "https://user:pw@h",
+        ] {
+            let e = build(Client::builder().base_url(bad)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+            assert!(e.message().starts_with("baseUrl: "), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn settings_are_bounded() {
+        let cases = [
+            (Client::builder().timeout(Duration::ZERO), "timeout"),
+            (
+                Client::builder().timeout(Duration::from_secs(7200)),
+                "timeout",
+            ),
+            (
+                Client::builder().connect_timeout(Duration::ZERO),
+                "connectTimeout",
+            ),
+            (Client::builder().max_retries(11), "maxRetries"),
+            (Client::builder().max_response_bytes(0), "maxResponseBytes"),
+            (Client::builder().sub_account_id("a\nb"), "subAccountId"),
+            (Client::builder().user_agent_suffix("x\r\ny"), "userAgent"),
+        ];
+        for (b, field) in cases {
+            let e = build(b).unwrap_err();
+            assert!(e.message().starts_with(field), "{}", e.message());
+        }
+        let e = Client::builder().api_key("  ").build().unwrap_err();
+        assert_eq!(e.message(), "apiKey: must not be empty");
+    }
+
+    #[test]
+    fn debug_redacts_the_key() {
+        let b = Client::builder().api_key("sk_live_very_secret");
+        assert!(!format!("{b:?}").contains("very_secret"));
+        let c = b.build().unwrap();
+        let d = format!("{c:?}");
+        assert!(
+            !d.contains("very_secret") && d.contains("<redacted>"),
+            "{d}"
+        );
+        let e = Client::builder()
+            .api_key("sk_live_very\u{7}secret")
+            .build()
+            .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("very"));
+    }
+
+    #[test]
+    fn user_agent() {
+        let c = build(Client::builder()).unwrap();
+        assert_eq!(c.user_agent(), USER_AGENT);
+        let c = build(Client::builder().user_agent_suffix("myapp/1.2")).unwrap();
+        assert_eq!(
+            c.user_agent(),
+            format!("agentphone-rust/{} myapp/1.2", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! C API (filled in by the FFI work).

@@ -1,0 +1,123 @@
+//! A scripted raw HTTP/1.1 server on 127.0.0.1 for the failures mockito cannot produce: a
+//! response that never comes, a connection dropped after the request, and counting connections.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// What the server does with the n-th request (0-based).
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Answer with this status, extra headers and body; keep the connection open.
+    Respond(u16, Vec<(&'static str, String)>, String),
+    /// Read the request, then send nothing for this long, then close.
+    Hang(Duration),
+    /// Read the request, then close the connection without answering.
+    Drop,
+}
+
+pub struct RawServer {
+    pub port: u16,
+    pub requests: Arc<Mutex<Vec<String>>>,
+    pub connections: Arc<AtomicUsize>,
+}
+
+impl RawServer {
+    /// Serves requests with `script(n)`; runs until the test process ends.
+    pub fn start(script: impl Fn(usize) -> Action + Send + Sync + 'static) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(script);
+        let (reqs, conns) = (requests.clone(), connections.clone());
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                conns.fetch_add(1, Ordering::SeqCst);
+                let (reqs, script) = (reqs.clone(), script.clone());
+                thread::spawn(move || serve(stream, &reqs, &*script));
+            }
+        });
+        RawServer {
+            port,
+            requests,
+            connections,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(stream: TcpStream, reqs: &Mutex<Vec<String>>, script: &(dyn Fn(usize) -> Action + Sync)) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    loop {
+        let mut head = String::new();
+        let mut content_length = 0usize;
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                content_length = v.trim().parse().unwrap_or(0);
+            }
+            let end = line == "\r\n";
+            head.push_str(&line);
+            if end {
+                break;
+            }
+        }
+        let mut body = vec![0; content_length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        head.push_str(&String::from_utf8_lossy(&body));
+        let n = {
+            let mut r = reqs.lock().unwrap();
+            r.push(head);
+            r.len() - 1
+        };
+        match script(n) {
+            Action::Respond(status, headers, body) => {
+                let mut out = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", body.len());
+                for (k, v) in headers {
+                    out.push_str(&format!("{k}: {v}\r\n"));
+                }
+                out.push_str("\r\n");
+                out.push_str(&body);
+                if stream.write_all(out.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Action::Hang(d) => {
+                thread::sleep(d);
+                return;
+            }
+            Action::Drop => return,
+        }
+    }
+}
+
+/// A documented number object.
+pub fn number_json(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","phoneNumber":"+15551234567","country":"US","status":"active","agentId":null,"createdAt":"2025-01-15T10:45:00Z"}}"#
+    )
+}
