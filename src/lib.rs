@@ -103,6 +103,9 @@ mod numbers;
 mod transport;
 mod validate;
 
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+
 pub use agents::Agents;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,

@@ -296,7 +296,7 @@ impl Client {
 }
 
 /// A random number from the standard library's per-instance hash keys (no extra dependency).
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let mut h = RandomState::new().build_hasher();
     h.write_u128(Instant::now().elapsed().as_nanos());
     h.finish()

@@ -1,0 +1,54 @@
+//! The offline AgentPhone sandbox as a program, for C programs and other languages.
+//!
+//!     cargo build --features sandbox --bin agentphone-sandbox
+//!     agentphone-sandbox --port 0 --api-key sk_test --agent agt_support
+//!
+//! Prints `AGENTPHONE_BASE_URL=http://127.0.0.1:<port>` and `AGENTPHONE_API_KEY=<key>` on stdout
+//! once it listens, then serves until it is killed.
+
+use agentphone::sandbox::Sandbox;
+
+const USAGE: &str =
+    "usage: agentphone-sandbox [--port N] [--api-key KEY] [--agent ID]... [--number-limit N]
+  --port N          port on 127.0.0.1; 0 (the default) picks a free one
+  --api-key KEY     the Bearer key to accept (default: a random sk_sandbox_...)
+  --agent ID        an agent besides agt_sandbox (repeatable)
+  --number-limit N  most active numbers (default 10)";
+
+fn main() {
+    if let Err(message) = run() {
+        eprintln!("agentphone-sandbox: {message}\n{USAGE}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut builder = Sandbox::builder();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        builder = match flag.as_str() {
+            "--port" => builder.port(value.parse().map_err(|_| format!("bad port {value:?}"))?),
+            "--api-key" if !value.is_empty() => builder.api_key(value),
+            "--agent" if !value.is_empty() => builder.agent(value),
+            "--number-limit" => builder.number_limit(
+                value
+                    .parse()
+                    .map_err(|_| format!("bad number limit {value:?}"))?,
+            ),
+            _ => return Err(format!("unknown or empty option {flag} {value:?}")),
+        };
+    }
+    let sandbox = builder.start().map_err(|e| format!("cannot listen: {e}"))?;
+    println!("AGENTPHONE_BASE_URL={}", sandbox.base_url());
+    println!("AGENTPHONE_API_KEY={}", sandbox.api_key());
+    use std::io::Write;
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    loop {
+        std::thread::park();
+    }
+}
