@@ -1,0 +1,391 @@
+/*
+ * The C API against the sandbox: every function, every status, NULL for every pointer argument,
+ * invalid UTF-8, bad JSON, unknown keys, the error JSON's fields, and one client shared by 8
+ * threads. Built with -std=c99 -Wall -Wextra -Werror -pedantic and run by tests/c_api.rs, which
+ * starts the sandbox and injects the faults this program expects:
+ *
+ *   test_api BASE_URL API_KEY DEAD_URL
+ *
+ * GET /v1/numbers/num_ratelimited -> 429 Retry-After 120    GET /v1/numbers/num_apierror -> 500
+ * GET /v1/numbers/num_timeout     -> hangs 2 s                GET /v1/numbers/num_decode   -> 200 {"unexpected":true}
+ * GET /v1/numbers/num_msgs/messages -> 200 with two messages in other sender spellings
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentphone.h"
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(cond, ...)                                              \
+  do {                                                                \
+    if (cond) {                                                       \
+      passed++;                                                       \
+    } else {                                                          \
+      failed++;                                                       \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                   \
+      fprintf(stderr, "\n");                                          \
+    }                                                                 \
+  } while (0)
+
+static const char *base_url;
+static const char *api_key;
+static const char *dead_url;
+
+static int has(const char *json, const char *needle) {
+  return json != NULL && strstr(json, needle) != NULL;
+}
+
+/* Creates a client from a printf-style config; aborts the run if that fails. */
+static agentphone_client *client_with(const char *extra) {
+  char config[1024];
+  agentphone_client *client = NULL;
+  char *error = NULL;
+  snprintf(config, sizeof config, "{\"apiKey\": \"%s\", \"baseUrl\": \"%s\"%s}", api_key, base_url,
+           extra);
+  agentphone_status st = agentphone_client_new(config, &client, &error);
+  if (st != AGENTPHONE_OK) {
+    fprintf(stderr, "client_new(%s) failed: %s %s\n", config, agentphone_status_name((int)st),
+            error ? error : "");
+    exit(2);
+  }
+  CHECK(error == NULL, "error_out must be NULL on success");
+  return client;
+}
+
+/* Runs one call's assertions on status and output, then frees the output. */
+static void expect(agentphone_status st, char **outp, agentphone_status want, const char *needle,
+                   const char *what) {
+  char *out = *outp; /* read after the call: arguments are evaluated before expect runs */
+  *outp = NULL;
+  CHECK(st == want, "%s: got %s, want %s: %s", what, agentphone_status_name((int)st),
+        agentphone_status_name((int)want), out ? out : "(null)");
+  CHECK(out != NULL, "%s: *out must always be set", what);
+  if (needle != NULL) {
+    CHECK(has(out, needle), "%s: %s does not contain %s", what, out ? out : "(null)", needle);
+  }
+  agentphone_string_free(out);
+}
+
+static void test_static_strings(void) {
+  static const char *names[] = {"OK",        "INVALID_ARGUMENT", "UNAUTHORIZED", "NOT_FOUND",
+                                "RATE_LIMITED", "API_ERROR",     "NETWORK_ERROR", "TIMEOUT",
+                                "DECODE_ERROR", "INTERNAL_ERROR"};
+  int i;
+  for (i = 0; i < 10; i++) {
+    CHECK(strcmp(agentphone_status_name(i), names[i]) == 0, "status %d", i);
+  }
+  CHECK(AGENTPHONE_OK == 0 && AGENTPHONE_DECODE_ERROR == 8 && AGENTPHONE_INTERNAL_ERROR == 9,
+        "fixed numbers");
+  CHECK(strcmp(agentphone_status_name(-1), "UNKNOWN") == 0, "-1");
+  CHECK(strcmp(agentphone_status_name(10), "UNKNOWN") == 0, "10");
+  CHECK(strcmp(agentphone_status_name(2147483647), "UNKNOWN") == 0, "INT_MAX");
+  CHECK(strlen(agentphone_version()) >= 5 && strchr(agentphone_version(), '.') != NULL, "%s",
+        agentphone_version());
+  agentphone_string_free(NULL);
+  agentphone_client_free(NULL);
+}
+
+static void expect_config_rejected(const char *config, const char *needle) {
+  agentphone_client *client = (agentphone_client *)&client; /* not NULL: must be reset */
+  char *error = NULL;
+  agentphone_status st = agentphone_client_new(config, &client, &error);
+  CHECK(st == AGENTPHONE_INVALID_ARGUMENT, "config %s: got %s", config ? config : "NULL",
+        agentphone_status_name((int)st));
+  CHECK(client == NULL, "config %s: *client_out must be NULL", config ? config : "NULL");
+  CHECK(has(error, "\"code\":\"invalid_argument\""), "config %s: %s", config ? config : "NULL",
+        error ? error : "(null)");
+  CHECK(has(error, needle), "config %s: %s lacks %s", config ? config : "NULL",
+        error ? error : "(null)", needle);
+  agentphone_string_free(error);
+}
+
+static void test_client_new(void) {
+  char bad_utf8[] = {'{', '"', 'a', 'p', 'i', 'K', 'e', 'y', '"', ':', '"', (char)0xff, '"', '}', 0};
+  agentphone_client *client = NULL;
+  char *error = (char *)&error; /* not NULL: must be reset */
+
+  /* The harness runs this program without AGENTPHONE_API_KEY. */
+  expect_config_rejected(NULL, "AGENTPHONE_API_KEY");
+  expect_config_rejected("{}", "apiKey");
+  expect_config_rejected("{", "not valid JSON");
+  expect_config_rejected("[1, 2]", "must be a JSON object");
+  expect_config_rejected("{\"apiKey\": \"\"}", "apiKey: must not be empty");
+  expect_config_rejected("{\"apiKey\": \"k\", \"apikey\": \"k\"}", "unknown key \\\"apikey\\\"");
+  expect_config_rejected("{\"apiKey\": \"k\", \"baseUrl\": \"ftp://example.com\"}", "baseUrl");
+  expect_config_rejected("{\"apiKey\": \"k\", \"baseUrl\": \"http://api.example.com\"}",
+                         "must use https");
+  expect_config_rejected("{\"apiKey\": \"k\", \"timeoutMs\": -1}", "timeoutMs");
+  expect_config_rejected("{\"apiKey\": \"k\", \"timeoutMs\": 0}", "timeoutMs");
+  expect_config_rejected("{\"apiKey\": \"k\", \"connectTimeoutMs\": 1e12}", "connectTimeoutMs");
+  expect_config_rejected("{\"apiKey\": \"k\", \"maxRetries\": 1000000}", "maxRetries");
+  expect_config_rejected("{\"apiKey\": \"k\", \"maxResponseBytes\": 0}", "maxResponseBytes");
+  expect_config_rejected("{\"apiKey\": \"k\", \"subAccountId\": 7}", "subAccountId");
+  expect_config_rejected(bad_utf8, "config_json: is not valid UTF-8");
+
+  /* client_out NULL: refused, with the error JSON. */
+  CHECK(agentphone_client_new("{\"apiKey\": \"k\"}", NULL, &error) == AGENTPHONE_INVALID_ARGUMENT,
+        "NULL client_out");
+  CHECK(has(error, "client_out"), "%s", error ? error : "(null)");
+  agentphone_string_free(error);
+  /* error_out NULL is allowed. */
+  CHECK(agentphone_client_new("{", &client, NULL) == AGENTPHONE_INVALID_ARGUMENT, "NULL error_out");
+  CHECK(client == NULL, "client stays NULL");
+
+  error = (char *)&error;
+  CHECK(agentphone_client_new("{\"apiKey\": \"k\", \"baseUrl\": \"http://127.0.0.1:1\", "
+                              "\"timeoutMs\": 5000, \"connectTimeoutMs\": 1000, \"maxRetries\": 0, "
+                              "\"subAccountId\": \"sub_1\", \"maxResponseBytes\": 1048576, "
+                              "\"userAgent\": \"c-test/1.0\"}",
+                              &client, &error) == AGENTPHONE_OK,
+        "every key");
+  CHECK(client != NULL && error == NULL, "success sets client and clears error");
+  agentphone_client_free(client);
+}
+
+static void test_null_and_bad_arguments(agentphone_client *c) {
+  char *out = NULL;
+  char bad_id[] = {'n', 'u', 'm', (char)0xc3, (char)0x28, 0};
+
+  /* out == NULL: refused, nothing written, nothing sent. */
+  CHECK(agentphone_numbers_create(c, NULL, NULL) == AGENTPHONE_INVALID_ARGUMENT, "create out");
+  CHECK(agentphone_numbers_list(c, NULL, NULL) == AGENTPHONE_INVALID_ARGUMENT, "list out");
+  CHECK(agentphone_numbers_get(c, "num_1", NULL) == AGENTPHONE_INVALID_ARGUMENT, "get out");
+  CHECK(agentphone_numbers_release(c, "num_1", NULL) == AGENTPHONE_INVALID_ARGUMENT, "release out");
+  CHECK(agentphone_numbers_messages(c, "num_1", NULL, NULL) == AGENTPHONE_INVALID_ARGUMENT,
+        "messages out");
+  CHECK(agentphone_agents_attach_number(c, "agt", "num", NULL) == AGENTPHONE_INVALID_ARGUMENT,
+        "attach out");
+  CHECK(agentphone_agents_detach_number(c, "agt", "num", NULL) == AGENTPHONE_INVALID_ARGUMENT,
+        "detach out");
+
+  /* client == NULL */
+  expect(agentphone_numbers_create(NULL, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "client: must not be NULL", "create NULL client");
+  expect(agentphone_numbers_list(NULL, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT, "client",
+         "list NULL client");
+  expect(agentphone_numbers_get(NULL, "num_1", &out), &out, AGENTPHONE_INVALID_ARGUMENT, "client",
+         "get NULL client");
+  expect(agentphone_numbers_release(NULL, "num_1", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "client", "release NULL client");
+  expect(agentphone_numbers_messages(NULL, "num_1", NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "client", "messages NULL client");
+  expect(agentphone_agents_attach_number(NULL, "agt", "num", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "client", "attach NULL client");
+  expect(agentphone_agents_detach_number(NULL, "agt", "num", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "client", "detach NULL client");
+
+  /* NULL ids */
+  expect(agentphone_numbers_get(c, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "number_id: must not be NULL", "get NULL id");
+  expect(agentphone_numbers_release(c, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT, "number_id",
+         "release NULL id");
+  expect(agentphone_numbers_messages(c, NULL, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "number_id", "messages NULL id");
+  expect(agentphone_agents_attach_number(c, NULL, "num", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "agent_id", "attach NULL agent");
+  expect(agentphone_agents_attach_number(c, "agt", NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "number_id", "attach NULL number");
+  expect(agentphone_agents_detach_number(c, NULL, "num", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "agent_id", "detach NULL agent");
+  expect(agentphone_agents_detach_number(c, "agt", NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "number_id", "detach NULL number");
+
+  /* invalid UTF-8, empty and control-character ids */
+  expect(agentphone_numbers_get(c, bad_id, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "number_id: is not valid UTF-8", "get bad UTF-8");
+  expect(agentphone_numbers_list(c, bad_id, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "query_json: is not valid UTF-8", "list bad UTF-8");
+  expect(agentphone_numbers_get(c, "", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "numberId: must not be empty", "get empty id");
+  expect(agentphone_numbers_get(c, "num\t1", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "control characters", "get tab id");
+
+  /* bad JSON, unknown keys, out-of-range values */
+  expect(agentphone_numbers_create(c, "{\"country\": ", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "request_json: is not valid JSON", "create bad JSON");
+  expect(agentphone_numbers_create(c, "{\"country\": \"US\", \"agentID\": \"agt_sandbox\"}", &out), &out, AGENTPHONE_INVALID_ARGUMENT, "unknown key \\\"agentID\\\"", "create typo key");
+  expect(agentphone_numbers_create(c, "{\"country\": \"USA\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "country: must be 2 ASCII letters", "create bad country");
+  expect(agentphone_numbers_create(c, "{\"areaCode\": 415}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "areaCode: must be a string", "create numeric area code");
+  expect(agentphone_numbers_create(c, "{\"expiresAt\": \"tomorrow\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "expiresAt: must be an ISO 8601", "create bad expiry");
+  expect(agentphone_numbers_list(c, "{\"limit\": 101}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "limit: must be a whole number between 1 and 100", "list limit");
+  expect(agentphone_numbers_list(c, "{\"offset\": -1}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "offset", "list offset");
+  expect(agentphone_numbers_list(c, "{\"page\": 2}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "unknown key \\\"page\\\"", "list unknown key");
+  expect(agentphone_numbers_messages(c, "num_1", "{\"limit\": 201}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "between 1 and 200", "messages limit");
+  expect(agentphone_numbers_messages(c, "num_1", "{\"before\": \"yesterday\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "before: must be an ISO 8601", "messages before");
+  expect(agentphone_numbers_messages(c, "num_1", "\"x\"", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "query_json: must be a JSON object", "messages not an object");
+}
+
+static void test_lifecycle(agentphone_client *c) {
+  char *out = NULL;
+  char id[64] = {0};
+  const char *p;
+  agentphone_status st;
+
+  st = agentphone_numbers_create(c, "{\"country\": \"us\", \"agentId\": null, \"areaCode\": \"415\"}",
+                                 &out);
+  CHECK(st == AGENTPHONE_OK, "create: %s", out);
+  CHECK(has(out, "\"phoneNumber\":\"+1415"), "create: %s", out);
+  CHECK(has(out, "\"country\":\"US\"") && has(out, "\"agentId\":null"), "create: %s", out);
+  p = strstr(out, "\"id\":\"");
+  CHECK(p != NULL, "create id: %s", out);
+  if (p != NULL) {
+    sscanf(p + 6, "%63[^\"]", id);
+  }
+  agentphone_string_free(out);
+
+  expect(agentphone_agents_attach_number(c, "agt_sandbox", id, &out), &out, AGENTPHONE_OK,
+         "\"agentId\":\"agt_sandbox\"", "attach");
+  expect(agentphone_numbers_get(c, id, &out), &out, AGENTPHONE_OK, "\"agentId\":\"agt_sandbox\"",
+         "get attached");
+  expect(agentphone_numbers_list(c, "{\"limit\": 5, \"offset\": 0}", &out), &out, AGENTPHONE_OK,
+         "\"hasMore\":false", "list");
+  expect(agentphone_numbers_list(c, NULL, &out), &out, AGENTPHONE_OK, "\"total\":1", "list NULL");
+  expect(agentphone_numbers_messages(c, id, "{\"limit\": 10, \"after\": \"2020-01-01T00:00:00Z\"}",
+                                     &out), &out, AGENTPHONE_OK, "{\"data\":[],\"hasMore\":false}", "messages empty");
+  expect(agentphone_agents_detach_number(c, "agt_sandbox", id, &out), &out, AGENTPHONE_OK,
+         "\"success\":true", "detach");
+  expect(agentphone_agents_detach_number(c, "agt_sandbox", id, &out), &out, AGENTPHONE_NOT_FOUND,
+         "\"apiCode\":\"PHONE_NUMBER_NOT_ATTACHED\"", "detach twice");
+  expect(agentphone_agents_attach_number(c, "agt_nobody", id, &out), &out, AGENTPHONE_NOT_FOUND,
+         "\"apiCode\":\"AGENT_NOT_FOUND\"", "attach unknown agent");
+  expect(agentphone_numbers_release(c, id, &out), &out, AGENTPHONE_OK, "\"status\":\"released\"",
+         "release");
+  expect(agentphone_numbers_get(c, id, &out), &out, AGENTPHONE_OK, "\"status\":\"released\"",
+         "get released");
+  expect(agentphone_numbers_list(c, NULL, &out), &out, AGENTPHONE_OK, "\"total\":0",
+         "released not listed");
+  expect(agentphone_numbers_release(c, id, &out), &out, AGENTPHONE_API_ERROR,
+         "\"apiCode\":\"PHONE_NUMBER_ALREADY_RELEASED\"", "release twice");
+
+  /* Messages in other sender spellings come out as from_ and to (fault-injected page). */
+  st = agentphone_numbers_messages(c, "num_msgs", NULL, &out);
+  CHECK(st == AGENTPHONE_OK, "messages spellings: %s", out);
+  CHECK(has(out, "\"from_\":\"+15550000001\"") && has(out, "\"from_\":\"+15550000002\""), "%s",
+        out);
+  CHECK(has(out, "\"to\":\"+15559990000\"") && !has(out, "fromNumber") && !has(out, "toNumber"),
+        "%s", out);
+  CHECK(has(out, "\"futureField\":[1,2]"), "unknown fields pass through: %s", out);
+  agentphone_string_free(out);
+}
+
+static void test_error_statuses(agentphone_client *c) {
+  char *out = NULL;
+  char config[512];
+  agentphone_client *other = NULL;
+  agentphone_status st;
+
+  st = agentphone_numbers_get(c, "num_missing", &out);
+  CHECK(st == AGENTPHONE_NOT_FOUND, "%s", out);
+  CHECK(has(out, "\"code\":\"not_found\""), "%s", out);
+  CHECK(has(out, "\"message\":\"Phone number num_missing not found\""), "%s", out);
+  CHECK(has(out, "\"status\":404"), "%s", out);
+  CHECK(has(out, "\"apiCode\":\"PHONE_NUMBER_NOT_FOUND\""), "%s", out);
+  CHECK(has(out, "\"details\":null"), "%s", out);
+  CHECK(has(out, "\"requestId\":\"req_sbx_"), "%s", out);
+  CHECK(has(out, "\"retryAfterMs\":null"), "%s", out);
+  agentphone_string_free(out);
+
+  expect(agentphone_numbers_get(c, "num_ratelimited", &out), &out, AGENTPHONE_RATE_LIMITED,
+         "\"retryAfterMs\":120000", "429");
+  expect(agentphone_numbers_get(c, "num_apierror", &out), &out, AGENTPHONE_API_ERROR,
+         "\"status\":500", "500");
+  expect(agentphone_numbers_get(c, "num_decode", &out), &out, AGENTPHONE_DECODE_ERROR,
+         "\"code\":\"decode_error\"", "decode");
+  expect(agentphone_numbers_list(c, "{\"limit\": 100}", &out), &out, AGENTPHONE_OK, "\"data\"",
+         "ok after faults");
+
+  /* A 1-byte response limit turns a good answer into a decode error. */
+  other = client_with(", \"maxResponseBytes\": 1");
+  expect(agentphone_numbers_list(other, NULL, &out), &out, AGENTPHONE_DECODE_ERROR,
+         "maxResponseBytes", "response too large");
+  agentphone_client_free(other);
+
+  other = client_with(", \"timeoutMs\": 300, \"maxRetries\": 0");
+  expect(agentphone_numbers_get(other, "num_timeout", &out), &out, AGENTPHONE_TIMEOUT,
+         "\"code\":\"timeout\"", "timeout");
+  agentphone_client_free(other);
+
+  snprintf(config, sizeof config, "{\"apiKey\": \"sk_wrong\", \"baseUrl\": \"%s\"}", base_url);
+  CHECK(agentphone_client_new(config, &other, NULL) == AGENTPHONE_OK, "wrong-key client");
+  expect(agentphone_numbers_list(other, NULL, &out), &out, AGENTPHONE_UNAUTHORIZED,
+         "\"status\":401", "401");
+  agentphone_client_free(other);
+
+  snprintf(config, sizeof config, "{\"apiKey\": \"k\", \"baseUrl\": \"%s\", \"maxRetries\": 0}",
+           dead_url);
+  CHECK(agentphone_client_new(config, &other, NULL) == AGENTPHONE_OK, "dead-url client");
+  expect(agentphone_numbers_list(other, NULL, &out), &out, AGENTPHONE_NETWORK_ERROR,
+         "\"status\":null", "network");
+  agentphone_client_free(other);
+}
+
+#define THREADS 8
+#define CALLS_PER_THREAD 20
+
+static void *worker(void *arg) {
+  agentphone_client *c = (agentphone_client *)arg;
+  long ok = 0;
+  int i;
+  for (i = 0; i < CALLS_PER_THREAD; i++) {
+    char *out = NULL;
+    if (agentphone_numbers_list(c, "{\"limit\": 10}", &out) == AGENTPHONE_OK && has(out, "\"data\"")) {
+      ok++;
+    }
+    agentphone_string_free(out);
+  }
+  return (void *)ok;
+}
+
+static void test_threads(agentphone_client *c) {
+  pthread_t threads[THREADS];
+  long total = 0;
+  int i;
+  for (i = 0; i < THREADS; i++) {
+    CHECK(pthread_create(&threads[i], NULL, worker, c) == 0, "pthread_create");
+  }
+  for (i = 0; i < THREADS; i++) {
+    void *ok = NULL;
+    pthread_join(threads[i], &ok);
+    total += (long)ok;
+  }
+  CHECK(total == THREADS * CALLS_PER_THREAD, "%ld of %d calls succeeded", total,
+        THREADS * CALLS_PER_THREAD);
+}
+
+int main(int argc, char **argv) {
+  agentphone_client *c;
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s BASE_URL API_KEY DEAD_URL\n", argv[0]);
+    return 2;
+  }
+  base_url = argv[1];
+  api_key = argv[2];
+  dead_url = argv[3];
+
+  test_static_strings();
+  test_client_new();
+  c = client_with(", \"maxRetries\": 0");
+  test_null_and_bad_arguments(c);
+  test_lifecycle(c);
+  test_error_statuses(c);
+  test_threads(c);
+  agentphone_client_free(c);
+
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,228 @@
+//! The C ABI from C and C++: builds `libagentphone.so`, compiles `tests/c/test_api.c` and the
+//! C/C++ quickstarts against `include/agentphone.h` with `-Wall -Wextra -Werror -pedantic`, and
+//! runs them against an in-process sandbox.
+//!
+//! `AGENTPHONE_C_RUNNER` runs the programs under a tool (e.g. `valgrind --error-exitcode=99`);
+//! `AGENTPHONE_CFLAGS` adds compiler flags (e.g. `-fsanitize=address`). `.ci/run` uses both.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use agentphone::sandbox::{Fault, Sandbox};
+use serde_json::json;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `<target>/<profile>`, from this test's own path (`<target>/<profile>/deps/c_api-...`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Builds the cdylib once per test run (integration tests only get the rlib).
+fn lib_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = profile_dir();
+        let profile = match dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") => "dev".to_string(),
+            Some(other) => other.to_string(),
+            None => panic!("unexpected target layout {dir:?}"),
+        };
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--lib",
+                "--quiet",
+                "--profile",
+                &profile,
+                "--target-dir",
+            ])
+            .arg(dir.parent().unwrap())
+            .current_dir(root())
+            .status()
+            .expect("cargo build --lib");
+        assert!(status.success(), "building libagentphone.so failed");
+        assert!(dir.join("libagentphone.so").exists());
+        dir
+    })
+}
+
+/// Compiles `source` (C99 or C++17) against the header and the cdylib.
+fn compile(source: &str, name: &str) -> PathBuf {
+    let out_dir = profile_dir().join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(name);
+    let cpp = source.ends_with(".cpp");
+    let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
+    cmd.arg(if cpp { "-std=c++17" } else { "-std=c99" })
+        .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-pthread"])
+        .arg("-I")
+        .arg(root().join("include"));
+    if let Ok(flags) = std::env::var("AGENTPHONE_CFLAGS") {
+        cmd.args(flags.split_whitespace());
+    }
+    let lib = lib_dir();
+    cmd.arg(root().join(source))
+        .arg("-o")
+        .arg(&exe)
+        .arg("-L")
+        .arg(lib)
+        .arg("-lagentphone")
+        .arg(format!("-Wl,-rpath,{}", lib.display()));
+    let out = cmd.output().expect("a C compiler (cc/c++)");
+    assert!(
+        out.status.success(),
+        "compiling {source} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Runs a compiled program (under `AGENTPHONE_C_RUNNER` if set) with a clean agentphone env.
+fn run(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let runner = std::env::var("AGENTPHONE_C_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(words).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    cmd.args(args)
+        .env_remove("AGENTPHONE_API_KEY")
+        .env_remove("AGENTPHONE_BASE_URL")
+        .envs(env.iter().copied());
+    let out = cmd.output().expect("running the C program");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// A URL where nothing listens.
+fn dead_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://127.0.0.1:{}", l.local_addr().unwrap().port())
+}
+
+#[test]
+fn c_test_suite_passes_against_the_sandbox() {
+    let sandbox = Sandbox::builder().api_key("sk_c_test").start().unwrap();
+    let faults = [
+        Fault::status(429).retry_after(120),
+        Fault::status(500),
+        Fault::hang(Duration::from_secs(2)),
+        Fault::status(200).body(json!({"unexpected": true})),
+    ];
+    for (id, fault) in [
+        "num_ratelimited",
+        "num_apierror",
+        "num_timeout",
+        "num_decode",
+    ]
+    .iter()
+    .zip(faults)
+    {
+        sandbox.inject(
+            fault
+                .method("GET")
+                .path_prefix(&format!("/v1/numbers/{id}"))
+                .times(100),
+        );
+    }
+    sandbox.inject(
+        Fault::status(200)
+            .body(json!({"data": [
+                {"id": "m2", "fromNumber": "+15550000002", "toNumber": "+15559990000", "body": "two",
+                 "receivedAt": "2025-01-15T12:00:01Z", "futureField": [1, 2]},
+                {"id": "m1", "from": "+15550000001", "to": "+15559990000", "body": "one",
+                 "receivedAt": "2025-01-15T12:00:00Z"}
+            ], "hasMore": false}))
+            .method("GET")
+            .path_prefix("/v1/numbers/num_msgs/messages")
+            .times(100),
+    );
+    let exe = compile("tests/c/test_api.c", "test_api");
+    let dead = dead_url();
+    let out = run(&exe, &[sandbox.base_url(), "sk_c_test", &dead], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "C tests failed: {stdout}");
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+
+    // Invalid input never reached the server: one create (the valid one), no typo'd key.
+    let requests = sandbox.requests();
+    let creates = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/numbers")
+        .count();
+    assert_eq!(creates, 1);
+    assert!(requests.iter().all(|r| !r.body.contains("agentID")));
+    assert!(requests
+        .iter()
+        .all(|r| !r.path.is_empty() && !r.path.contains(' ')));
+}
+
+#[test]
+fn c_quickstart_runs_the_lifecycle_against_the_sandbox() {
+    let sandbox = Sandbox::start().unwrap();
+    let exe = compile("examples/c/quickstart.c", "quickstart_c");
+    let out = run(
+        &exe,
+        &[],
+        &[
+            ("AGENTPHONE_API_KEY", sandbox.api_key()),
+            ("AGENTPHONE_BASE_URL", sandbox.base_url()),
+        ],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for step in ["create", "attach", "list", "messages", "release"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(step)),
+            "{step}: {stdout}"
+        );
+    }
+    let methods: Vec<(String, String)> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(methods.len(), 5, "{methods:?}");
+    assert_eq!(methods[0], ("POST".into(), "/v1/numbers".into()));
+    assert_eq!(methods[4].0, "DELETE");
+    // Released: nothing is left billed.
+    let left = sandbox
+        .client()
+        .unwrap()
+        .numbers()
+        .list(&Default::default())
+        .unwrap();
+    assert_eq!(left.total, Some(0));
+}
+
+#[test]
+fn cpp_quickstart_compiles_as_cpp17_and_runs() {
+    let sandbox = Sandbox::start().unwrap();
+    let exe = compile("examples/cpp/quickstart.cpp", "quickstart_cpp");
+    let out = run(
+        &exe,
+        &[],
+        &[
+            ("AGENTPHONE_API_KEY", sandbox.api_key()),
+            ("AGENTPHONE_BASE_URL", sandbox.base_url()),
+        ],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("release  {\"success\":true"), "{stdout}");
+    // Without a key the C++ wrapper throws the error JSON instead.
+    let out = run(&exe, &[], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("INVALID_ARGUMENT"));
+}
