@@ -23,7 +23,9 @@ fn profile_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
-/// Builds the cdylib once per test run (integration tests only get the rlib).
+/// Builds the cdylib once per test run (integration tests only get the rlib), in its own target
+/// directory: a package with a cdylib writes `deps/libagentphone.rlib` without a hash, so a
+/// build with other features in the shared directory would replace the rlib other tests link.
 fn lib_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -33,6 +35,7 @@ fn lib_dir() -> &'static Path {
             Some(other) => other.to_string(),
             None => panic!("unexpected target layout {dir:?}"),
         };
+        let target = dir.parent().unwrap().join("c-abi");
         let status = Command::new(env!("CARGO"))
             .args([
                 "build",
@@ -42,13 +45,14 @@ fn lib_dir() -> &'static Path {
                 &profile,
                 "--target-dir",
             ])
-            .arg(dir.parent().unwrap())
+            .arg(&target)
             .current_dir(root())
             .status()
             .expect("cargo build --lib");
         assert!(status.success(), "building libagentphone.so failed");
-        assert!(dir.join("libagentphone.so").exists());
-        dir
+        let lib = target.join(dir.file_name().unwrap());
+        assert!(lib.join("libagentphone.so").exists());
+        lib
     })
 }
 
