@@ -545,6 +545,35 @@ mod tests {
     }
 
     #[test]
+    fn deserializing_keeps_unknown_fields_and_names_bad_ones() {
+        // An escaped key is still the known field; unknown keys are kept in order of arrival.
+        let n: PhoneNumber = serde_json::from_str(
+            r#"{"id":"n","phone\u004eumber":"+1","country":"US","status":"active",
+                "createdAt":"2025-01-15T10:45:00Z","agentId":null,"zeta":1,"alpha":{"b":[true]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (n.phone_number.as_str(), n.agent_id.as_deref()),
+            ("+1", None)
+        );
+        assert_eq!(n.extra.len(), 2);
+        assert_eq!(n.extra["alpha"], json!({"b": [true]}));
+        // Missing required fields and wrong types are errors naming the field or the type.
+        let e = serde_json::from_str::<PhoneNumber>(r#"{"id":"n"}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `phoneNumber`"), "{e}");
+        let e = serde_json::from_str::<NumberPage>(r#"{"data":[],"hasMore":"no"}"#).unwrap_err();
+        assert!(e.to_string().contains("expected a boolean"), "{e}");
+        let e = serde_json::from_str::<NumberPage>(r#"[1]"#).unwrap_err();
+        assert!(e.to_string().contains("invalid type"), "{e}");
+        // Optional fields may be null or absent.
+        let p: NumberPage =
+            serde_json::from_str(r#"{"data":[],"hasMore":false,"total":null}"#).unwrap();
+        assert_eq!(p.total, None);
+        let r: ReleasedNumber = serde_json::from_str("{}").unwrap();
+        assert_eq!(r, ReleasedNumber::default());
+    }
+
+    #[test]
     fn message_accepts_every_spelling_and_writes_from_underscore() {
         for (from_key, to_key) in [("from_", "to"), ("from", "toNumber"), ("fromNumber", "to")] {
             let m: Message = serde_json::from_value(json!({
