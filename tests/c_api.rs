@@ -77,6 +77,9 @@ fn compile(source: &str, name: &str) -> PathBuf {
         .arg("-L")
         .arg(lib)
         .arg("-lagentphone")
+        // RPATH, not RUNPATH: `cargo test` puts target/debug on LD_LIBRARY_PATH, which outranks a
+        // RUNPATH, and a stale libagentphone.so there would be tested instead of this build.
+        .arg("-Wl,--disable-new-dtags")
         .arg(format!("-Wl,-rpath,{}", lib.display()));
     let out = cmd.output().expect("a C compiler (cc/c++)");
     assert!(
@@ -100,6 +103,7 @@ fn run(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         None => Command::new(exe),
     };
     cmd.args(args)
+        .env_remove("LD_LIBRARY_PATH")
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
         .envs(env.iter().copied());
@@ -152,6 +156,17 @@ fn c_test_suite_passes_against_the_sandbox() {
             .path_prefix("/v1/numbers/num_msgs/messages")
             .times(100),
     );
+    sandbox.inject(
+        Fault::status(503)
+            .method("GET")
+            .path_prefix("/v1/numbers/num_flaky"),
+    );
+    sandbox.inject(
+        Fault::status(500)
+            .method("POST")
+            .path_prefix("/v1/agents/agt_flaky/numbers")
+            .times(100),
+    );
     let exe = compile("tests/c/test_api.c", "test_api");
     let dead = dead_url();
     let out = run(&exe, &[sandbox.base_url(), "sk_c_test", &dead], &[]);
@@ -159,13 +174,18 @@ fn c_test_suite_passes_against_the_sandbox() {
     assert!(out.status.success(), "C tests failed: {stdout}");
     assert!(stdout.contains(", 0 failed"), "{stdout}");
 
-    // Invalid input never reached the server: one create (the valid one), no typo'd key.
+    // Invalid input never reached the server: two creates (the valid ones), no typo'd key.
     let requests = sandbox.requests();
-    let creates = requests
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v1/numbers")
-        .count();
-    assert_eq!(creates, 1);
+    let count = |method: &str, path: &str| {
+        requests
+            .iter()
+            .filter(|r| r.method == method && r.path == path)
+            .count()
+    };
+    assert_eq!(count("POST", "/v1/numbers"), 2);
+    // The 503 was retried once; the POST that met a 500 was sent once, though 2 retries were allowed.
+    assert_eq!(count("GET", "/v1/numbers/num_flaky"), 2);
+    assert_eq!(count("POST", "/v1/agents/agt_flaky/numbers"), 1);
     assert!(requests.iter().all(|r| !r.body.contains("agentID")));
     assert!(requests
         .iter()

@@ -37,6 +37,7 @@ fn version_is_the_crate_version() {
         .find_map(|l| l.strip_prefix("version = \""))
         .and_then(|v| v.strip_suffix('"'))
         .unwrap();
+    // SAFETY: a static NUL-terminated string.
     let reported = unsafe { CStr::from_ptr(agentphone::ffi::agentphone_version()) };
     assert_eq!(reported.to_str().unwrap(), version);
 }

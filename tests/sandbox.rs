@@ -135,6 +135,10 @@ fn client_requests_match_the_documented_shapes() {
             ("DELETE", number_path.as_str(), "", ""),
         ]
     );
+    assert!(
+        !format!("{reqs:?}").contains(sb.api_key()),
+        "Debug must redact the key"
+    );
     let ua = format!("agentphone-rust/{}", env!("CARGO_PKG_VERSION"));
     for r in &reqs {
         assert_eq!(

@@ -640,8 +640,9 @@ mod tests {
 
     fn take(p: *mut c_char) -> String {
         assert!(!p.is_null());
-        // SAFETY: from the boundary; freed here once.
+        // SAFETY: a NUL-terminated string from the boundary, freed here once.
         let s = unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+        // SAFETY: as above; not used afterwards.
         unsafe { agentphone_string_free(p) };
         s
     }
@@ -651,10 +652,12 @@ mod tests {
         for (i, (status, name)) in STATUSES.iter().enumerate() {
             assert_eq!(*status as usize, i);
             let p = agentphone_status_name(i as c_int);
+            // SAFETY: a static NUL-terminated string.
             assert_eq!(unsafe { CStr::from_ptr(p) }, *name);
         }
         for bad in [-1, 10, c_int::MAX, c_int::MIN] {
             let p = agentphone_status_name(bad);
+            // SAFETY: a static NUL-terminated string.
             assert_eq!(unsafe { CStr::from_ptr(p) }, c"UNKNOWN");
         }
     }

@@ -201,8 +201,8 @@ impl Fault {
     }
 }
 
-/// A request the sandbox received, as it arrived.
-#[derive(Debug, Clone, PartialEq)]
+/// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.
+#[derive(Clone, PartialEq)]
 pub struct RecordedRequest {
     /// `GET`, `POST`, ...
     pub method: String,
@@ -214,6 +214,30 @@ pub struct RecordedRequest {
     pub headers: std::collections::HashMap<String, String>,
     /// The body as text (lossy UTF-8).
     pub body: String,
+}
+
+impl std::fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: std::collections::BTreeMap<&str, &str> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = if k == "authorization" {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), v)
+            })
+            .collect();
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 /// The most requests [`Sandbox::requests`] remembers (the oldest are forgotten first).

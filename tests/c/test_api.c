@@ -9,6 +9,8 @@
  * GET /v1/numbers/num_ratelimited -> 429 Retry-After 120    GET /v1/numbers/num_apierror -> 500
  * GET /v1/numbers/num_timeout     -> hangs 2 s                GET /v1/numbers/num_decode   -> 200 {"unexpected":true}
  * GET /v1/numbers/num_msgs/messages -> 200 with two messages in other sender spellings
+ * GET /v1/numbers/num_flaky -> 503 once (then the sandbox's own 404)
+ * POST /v1/agents/agt_flaky/numbers -> 500
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -248,6 +250,19 @@ static void test_lifecycle(agentphone_client *c) {
   }
   agentphone_string_free(out);
 
+  /* NULL request: the API's defaults (a US number), then released again. */
+  {
+    char default_id[64] = {0};
+    st = agentphone_numbers_create(c, NULL, &out);
+    CHECK(st == AGENTPHONE_OK && has(out, "\"country\":\"US\"") && has(out, "\"phoneNumber\":\"+1"),
+          "create NULL: %s", out);
+    p = strstr(out, "\"id\":\"");
+    if (p != NULL) sscanf(p + 6, "%63[^\"]", default_id);
+    agentphone_string_free(out);
+    expect(agentphone_numbers_release(c, default_id, &out), &out, AGENTPHONE_OK,
+           "\"success\":true", "release default");
+  }
+
   expect(agentphone_agents_attach_number(c, "agt_sandbox", id, &out), &out, AGENTPHONE_OK,
          "\"agentId\":\"agt_sandbox\"", "attach");
   expect(agentphone_numbers_get(c, id, &out), &out, AGENTPHONE_OK, "\"agentId\":\"agt_sandbox\"",
@@ -313,6 +328,15 @@ static void test_error_statuses(agentphone_client *c) {
   other = client_with(", \"maxResponseBytes\": 1");
   expect(agentphone_numbers_list(other, NULL, &out), &out, AGENTPHONE_DECODE_ERROR,
          "maxResponseBytes", "response too large");
+  agentphone_client_free(other);
+
+  /* The retry policy from C: a GET after a 503 is retried (and then meets the sandbox's own
+   * 404); a POST after a 500 is not (the harness counts one request). */
+  other = client_with(", \"maxRetries\": 2");
+  expect(agentphone_numbers_get(other, "num_flaky", &out), &out, AGENTPHONE_NOT_FOUND,
+         "\"apiCode\":\"PHONE_NUMBER_NOT_FOUND\"", "503 retried");
+  expect(agentphone_agents_attach_number(other, "agt_flaky", "num_1", &out), &out,
+         AGENTPHONE_API_ERROR, "\"status\":500", "POST 500 not retried");
   agentphone_client_free(other);
 
   other = client_with(", \"timeoutMs\": 300, \"maxRetries\": 0");
