@@ -311,6 +311,17 @@ pub struct DetachedNumber {
     pub extra: Extra,
 }
 
+/// The keys of the create body, as the API documents them (`../shared/api/NOTES.md`).
+pub(crate) const CREATE_NUMBER_KEYS: [&str; 7] = [
+    "country",
+    "agentId",
+    "areaCode",
+    "type",
+    "imessageType",
+    "externalId",
+    "expiresAt",
+];
+
 /// The body of [`crate::Numbers::create`]. Every field is optional: `CreateNumber::default()`
 /// asks for the API's defaults (a US number attached to no agent).
 ///

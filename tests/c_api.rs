@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, Sandbox};
+use agentphone::sandbox::{Fault, RecordedRequest, Sandbox};
 use serde_json::json;
 
 fn root() -> &'static Path {
@@ -192,10 +192,11 @@ fn c_test_suite_passes_against_the_sandbox() {
         .all(|r| !r.path.is_empty() && !r.path.contains(' ')));
 }
 
-#[test]
-fn c_quickstart_runs_the_lifecycle_against_the_sandbox() {
+/// Compiles a quickstart, runs it against a fresh sandbox, and checks it left nothing billed.
+/// Returns the requests the program sent, the executable, and its stdout.
+fn run_quickstart(source: &str, name: &str) -> (Vec<RecordedRequest>, PathBuf, String) {
     let sandbox = Sandbox::start().unwrap();
-    let exe = compile("examples/c/quickstart.c", "quickstart_c");
+    let exe = compile(source, name);
     let out = run(
         &exe,
         &[],
@@ -204,46 +205,37 @@ fn c_quickstart_runs_the_lifecycle_against_the_sandbox() {
             ("AGENTPHONE_BASE_URL", sandbox.base_url()),
         ],
     );
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for step in ["create", "attach", "list", "messages", "release"] {
-        assert!(
-            stdout.lines().any(|l| l.starts_with(step)),
-            "{step}: {stdout}"
-        );
-    }
-    let methods: Vec<(String, String)> = sandbox
-        .requests()
-        .into_iter()
-        .map(|r| (r.method, r.path))
-        .collect();
-    assert_eq!(methods.len(), 5, "{methods:?}");
-    assert_eq!(methods[0], ("POST".into(), "/v1/numbers".into()));
-    assert_eq!(methods[4].0, "DELETE");
-    // Released: nothing is left billed.
+    assert!(out.status.success(), "{name} failed");
+    let sent = sandbox.requests();
     let left = sandbox
         .client()
         .unwrap()
         .numbers()
         .list(&Default::default())
         .unwrap();
-    assert_eq!(left.total, Some(0));
+    assert_eq!(left.total, Some(0), "{name} left a number active");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (sent, exe, stdout)
+}
+
+#[test]
+fn c_quickstart_runs_the_lifecycle_against_the_sandbox() {
+    let (sent, _, stdout) = run_quickstart("examples/c/quickstart.c", "quickstart_c");
+    for step in ["create", "attach", "list", "messages", "release"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(step)),
+            "{step}: {stdout}"
+        );
+    }
+    let methods: Vec<(String, String)> = sent.into_iter().map(|r| (r.method, r.path)).collect();
+    assert_eq!(methods.len(), 5, "{methods:?}");
+    assert_eq!(methods[0], ("POST".into(), "/v1/numbers".into()));
+    assert_eq!(methods[4].0, "DELETE");
 }
 
 #[test]
 fn cpp_quickstart_compiles_as_cpp17_and_runs() {
-    let sandbox = Sandbox::start().unwrap();
-    let exe = compile("examples/cpp/quickstart.cpp", "quickstart_cpp");
-    let out = run(
-        &exe,
-        &[],
-        &[
-            ("AGENTPHONE_API_KEY", sandbox.api_key()),
-            ("AGENTPHONE_BASE_URL", sandbox.base_url()),
-        ],
-    );
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (_, exe, stdout) = run_quickstart("examples/cpp/quickstart.cpp", "quickstart_cpp");
     assert!(stdout.contains("release  {\"success\":true"), "{stdout}");
     // Without a key the C++ wrapper throws the error JSON instead.
     let out = run(&exe, &[], &[]);

@@ -32,7 +32,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::model::parse_timestamp;
+use crate::model::{parse_timestamp, CREATE_NUMBER_KEYS};
 use crate::{Client, CreateNumber, Error, ErrorKind, ListMessages, ListNumbers};
 
 /// The result of every call. The numbers are fixed forever and never reused.
@@ -211,6 +211,24 @@ unsafe fn req_str<'a>(name: &str, s: *const c_char) -> Result<&'a str, Failure> 
     unsafe { opt_str(name, s) }?.ok_or_else(|| Error::invalid(name, "must not be NULL").into())
 }
 
+/// The client and both ids of an agent operation.
+///
+/// SAFETY (for callers): as [`client_ref`] and [`req_str`].
+unsafe fn agent_args<'a>(
+    client: *const agentphone_client,
+    agent_id: *const c_char,
+    number_id: *const c_char,
+) -> Result<(&'a Client, &'a str, &'a str), Failure> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        Ok((
+            client_ref(client)?,
+            req_str("agent_id", agent_id)?,
+            req_str("number_id", number_id)?,
+        ))
+    }
+}
+
 /// Parses an optional JSON object argument, refusing keys outside `allowed`.
 fn json_object(
     arg: &str,
@@ -332,19 +350,7 @@ fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
 }
 
 fn create_request(json: Option<&str>) -> Result<CreateNumber, Error> {
-    let map = json_object(
-        "request_json",
-        json,
-        &[
-            "country",
-            "agentId",
-            "areaCode",
-            "type",
-            "imessageType",
-            "externalId",
-            "expiresAt",
-        ],
-    )?;
+    let map = json_object("request_json", json, &CREATE_NUMBER_KEYS)?;
     Ok(CreateNumber {
         country: str_field(&map, "country")?,
         agent_id: str_field(&map, "agentId")?,
@@ -567,13 +573,7 @@ pub unsafe extern "C" fn agentphone_agents_attach_number(
 ) -> agentphone_status {
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
-        let (client, agent, number) = unsafe {
-            (
-                client_ref(client)?,
-                req_str("agent_id", agent_id)?,
-                req_str("number_id", number_id)?,
-            )
-        };
+        let (client, agent, number) = unsafe { agent_args(client, agent_id, number_id)? };
         to_json(&client.agents().attach_number(agent, number)?)
     })
 }
@@ -592,13 +592,7 @@ pub unsafe extern "C" fn agentphone_agents_detach_number(
 ) -> agentphone_status {
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
-        let (client, agent, number) = unsafe {
-            (
-                client_ref(client)?,
-                req_str("agent_id", agent_id)?,
-                req_str("number_id", number_id)?,
-            )
-        };
+        let (client, agent, number) = unsafe { agent_args(client, agent_id, number_id)? };
         to_json(&client.agents().detach_number(agent, number)?)
     })
 }

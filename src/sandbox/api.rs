@@ -8,7 +8,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 
 use super::http::Request;
-use crate::model::{format_timestamp, parse_timestamp};
+use crate::model::{format_timestamp, parse_timestamp, CREATE_NUMBER_KEYS};
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
 pub const DEFAULT_NUMBER_LIMIT: usize = 10;
@@ -223,16 +223,8 @@ impl State {
                 )
             }
         };
-        let fields = [
-            "agentId",
-            "areaCode",
-            "type",
-            "imessageType",
-            "externalId",
-            "expiresAt",
-        ];
         let mut values: HashMap<&str, Option<String>> = HashMap::new();
-        for f in fields {
+        for f in CREATE_NUMBER_KEYS.into_iter().filter(|k| *k != "country") {
             match opt_string(&req, f) {
                 Ok(v) => values.insert(f, v),
                 Err(a) => return a,
@@ -254,12 +246,7 @@ impl State {
         let agent_id = values["agentId"].clone();
         if let Some(a) = &agent_id {
             if !self.agents.contains(a) {
-                return envelope(
-                    404,
-                    "AGENT_NOT_FOUND",
-                    &format!("Agent {a} not found"),
-                    Value::Null,
-                );
+                return agent_not_found(a);
             }
         }
         if self.active_count() >= self.number_limit {
@@ -406,12 +393,7 @@ impl State {
             Err(a) => return a,
         };
         if !self.agents.contains(agent) {
-            return envelope(
-                404,
-                "AGENT_NOT_FOUND",
-                &format!("Agent {agent} not found"),
-                Value::Null,
-            );
+            return agent_not_found(agent);
         }
         let Some(n) = self.number_mut(&number_id) else {
             return number_not_found(&number_id);
@@ -430,12 +412,7 @@ impl State {
 
     fn detach(&mut self, agent: &str, number_id: &str) -> Answer {
         if !self.agents.contains(agent) {
-            return envelope(
-                404,
-                "AGENT_NOT_FOUND",
-                &format!("Agent {agent} not found"),
-                Value::Null,
-            );
+            return agent_not_found(agent);
         }
         let Some(n) = self.number_mut(number_id) else {
             return number_not_found(number_id);
@@ -530,6 +507,15 @@ impl State {
 fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn agent_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "AGENT_NOT_FOUND",
+        &format!("Agent {id} not found"),
+        Value::Null,
+    )
 }
 
 fn number_not_found(id: &str) -> Answer {
