@@ -29,7 +29,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os(agentphone::ENV_API_KEY).is_some() {
         let client = Client::from_env()?;
         println!("Using the AgentPhone API at {}", client.base_url());
-        list(&client)?;
+        list(&client, "list")?;
         if !create {
             println!("Not creating a number (it is billed): pass --create [--agent ID] to run the whole lifecycle.");
             return Ok(());
@@ -88,7 +88,7 @@ fn lifecycle(client: &Client, sandbox: Option<&Sandbox>, agent: Option<&str>) ->
             let m = message?;
             println!("   -> {} {} -> {}: {}", m.received_at, m.from, m.to, m.body);
         }
-        list(client)
+        list(client, "5. list")
     })();
 
     println!("6. release  DELETE /v1/numbers/{}", number.id);
@@ -102,8 +102,8 @@ fn lifecycle(client: &Client, sandbox: Option<&Sandbox>, agent: Option<&str>) ->
     steps
 }
 
-fn list(client: &Client) -> Result<(), Error> {
-    println!("5. list     GET /v1/numbers");
+fn list(client: &Client, step: &str) -> Result<(), Error> {
+    println!("{step:<10} GET /v1/numbers");
     let page = client.numbers().list(&ListNumbers::new().limit(20))?;
     println!(
         "   -> {} of {} active numbers",

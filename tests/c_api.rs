@@ -13,6 +13,8 @@ use std::time::Duration;
 use agentphone::sandbox::{Fault, RecordedRequest, Sandbox};
 use serde_json::json;
 
+mod support;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

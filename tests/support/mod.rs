@@ -121,3 +121,19 @@ pub fn number_json(id: &str) -> String {
         r#"{{"id":"{id}","phoneNumber":"+15551234567","country":"US","status":"active","agentId":null,"createdAt":"2025-01-15T10:45:00Z"}}"#
     )
 }
+
+/// `cargo` for a nested build, without the variables cargo sets for this test process
+/// (`CARGO_PKG_*`, `CARGO_MANIFEST_*`, `OUT_DIR`, ...): build scripts that watch them would
+/// otherwise rebuild, and rewrite artifacts other tests link against.
+pub fn cargo() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        let keep = key == "CARGO_HOME" || key == "CARGO_TARGET_DIR" || key == "CARGO_TERM_COLOR";
+        if (key.starts_with("CARGO") && !keep) || key == "OUT_DIR" || key == "LD_LIBRARY_PATH" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}

@@ -1,0 +1,82 @@
+//! The README's main command: `cargo run --example quickstart`. Offline it runs the whole
+//! lifecycle; with an API key it only lists numbers, and buys one only with `--create`.
+
+use std::process::Output;
+
+use agentphone::sandbox::Sandbox;
+
+mod support;
+
+fn quickstart(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let out = support::cargo()
+        .args(["run", "--quiet", "--example", "quickstart", "--"])
+        .args(args)
+        .env_remove("AGENTPHONE_API_KEY")
+        .env_remove("AGENTPHONE_BASE_URL")
+        .envs(env.iter().copied())
+        .output()
+        .expect("cargo run --example quickstart");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn without_a_key_it_runs_the_whole_lifecycle_offline() {
+    let out = quickstart(&[], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("using the offline sandbox"), "{stdout}");
+    for step in [
+        "1. create",
+        "2. attach",
+        "3. deliver",
+        "4. messages",
+        "5. list",
+        "6. release",
+    ] {
+        assert!(stdout.contains(step), "{step}: {stdout}");
+    }
+    assert!(
+        stdout.contains("My order #1234 has not arrived"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("now says status \"released\""), "{stdout}");
+}
+
+#[test]
+fn with_a_key_it_lists_and_buys_nothing_without_create() {
+    let sandbox = Sandbox::start().unwrap();
+    let env = [
+        ("AGENTPHONE_API_KEY", sandbox.api_key()),
+        ("AGENTPHONE_BASE_URL", sandbox.base_url()),
+    ];
+    let out = quickstart(&env, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Not creating a number"), "{stdout}");
+    let sent: Vec<(String, String)> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(sent, [("GET".to_string(), "/v1/numbers".to_string())]);
+
+    // With --create it runs the lifecycle against the API it was given, and releases the number.
+    sandbox.clear_requests();
+    quickstart(&env, &["--create", "--agent", "agt_sandbox"]);
+    let posts = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/numbers")
+        .count();
+    assert_eq!(posts, 1);
+    let left = sandbox
+        .client()
+        .unwrap()
+        .numbers()
+        .list(&Default::default())
+        .unwrap();
+    assert_eq!(left.total, Some(0));
+}
