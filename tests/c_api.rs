@@ -209,13 +209,11 @@ fn run_quickstart(source: &str, name: &str) -> (Vec<RecordedRequest>, PathBuf, S
     );
     assert!(out.status.success(), "{name} failed");
     let sent = sandbox.requests();
-    let left = sandbox
-        .client()
-        .unwrap()
-        .numbers()
-        .list(&Default::default())
-        .unwrap();
-    assert_eq!(left.total, Some(0), "{name} left a number active");
+    assert_eq!(
+        support::active_numbers(&sandbox),
+        Some(0),
+        "{name} left a number active"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     (sent, exe, stdout)
 }

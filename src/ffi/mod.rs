@@ -211,6 +211,17 @@ unsafe fn req_str<'a>(name: &str, s: *const c_char) -> Result<&'a str, Failure> 
     unsafe { opt_str(name, s) }?.ok_or_else(|| Error::invalid(name, "must not be NULL").into())
 }
 
+/// The client and the number id of a number operation.
+///
+/// SAFETY (for callers): as [`client_ref`] and [`req_str`].
+unsafe fn number_args<'a>(
+    client: *const agentphone_client,
+    number_id: *const c_char,
+) -> Result<(&'a Client, &'a str), Failure> {
+    // SAFETY: forwarded contract.
+    unsafe { Ok((client_ref(client)?, req_str("number_id", number_id)?)) }
+}
+
 /// The client and both ids of an agent operation.
 ///
 /// SAFETY (for callers): as [`client_ref`] and [`req_str`].
@@ -508,7 +519,7 @@ pub unsafe extern "C" fn agentphone_numbers_get(
 ) -> agentphone_status {
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
-        let (client, id) = unsafe { (client_ref(client)?, req_str("number_id", number_id)?) };
+        let (client, id) = unsafe { number_args(client, number_id)? };
         to_json(&client.numbers().get(id)?)
     })
 }
@@ -526,7 +537,7 @@ pub unsafe extern "C" fn agentphone_numbers_release(
 ) -> agentphone_status {
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
-        let (client, id) = unsafe { (client_ref(client)?, req_str("number_id", number_id)?) };
+        let (client, id) = unsafe { number_args(client, number_id)? };
         to_json(&client.numbers().release(id)?)
     })
 }
@@ -548,10 +559,9 @@ pub unsafe extern "C" fn agentphone_numbers_messages(
 ) -> agentphone_status {
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
-        let (client, id, query) = unsafe {
+        let ((client, id), query) = unsafe {
             (
-                client_ref(client)?,
-                req_str("number_id", number_id)?,
+                number_args(client, number_id)?,
                 opt_str("query_json", query_json)?,
             )
         };

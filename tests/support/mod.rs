@@ -137,3 +137,9 @@ pub fn cargo() -> std::process::Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
+
+/// How many numbers the sandbox still lists as active (billed).
+pub fn active_numbers(sandbox: &agentphone::sandbox::Sandbox) -> Option<u64> {
+    let client = sandbox.client().unwrap();
+    client.numbers().list(&Default::default()).unwrap().total
+}
