@@ -52,6 +52,7 @@ def connections_used(cmd, base_url, log, requests):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--base-url", required=True)
+    p.add_argument("--logged-base-url", required=True, help="the same page, with an access log")
     p.add_argument("--out", required=True)
     p.add_argument("--python", required=True)
     p.add_argument("--access-log", required=True)
@@ -113,7 +114,7 @@ def main():
     for name, kind, cmd in contenders(a.out, a.python):
         if kind == "python":
             continue
-        conns, reqs = connections_used(cmd, a.base_url, a.access_log, 1000)
+        conns, reqs = connections_used(cmd, a.logged_base_url, a.access_log, 1000)
         print(f"- {name}: {reqs} requests on {conns} TCP connection(s)")
 
     print("\nOne Rust `Client` shared by N threads, threads free to use both CPUs (median of 3 runs, "
