@@ -3,7 +3,7 @@
 use crate::client::Client;
 use crate::error::Error;
 use crate::model::{AttachedNumber, DetachedNumber};
-use crate::transport::{ApiRequest, Method};
+use crate::transport::{ApiRequest, Call, Method};
 use crate::validate;
 
 /// Agent operations, from [`Client::agents`].
@@ -18,29 +18,44 @@ struct AttachBody<'a> {
     number_id: &'a str,
 }
 
-impl Agents<'_> {
-    /// Attaches a number to an agent: `POST /v1/agents/{agentId}/numbers` with `{"numberId"}`.
-    ///
-    /// Retried only when the request provably never reached the server, or on 429.
-    pub fn attach_number(&self, agent_id: &str, number_id: &str) -> Result<AttachedNumber, Error> {
+/// The validated, built requests of the agent operations, sent by [`Agents`] and the C API.
+pub(crate) mod calls {
+    use super::*;
+
+    pub fn attach_number(agent_id: &str, number_id: &str) -> Result<Call<AttachedNumber>, Error> {
         let agent = validate::segment("agentId", agent_id)?;
         validate::id("numberId", number_id)?;
-        self.client.execute(
+        Ok(Call::new(
             ApiRequest::new(Method::Post, format!("/v1/agents/{agent}/numbers"))
                 .json_body(&AttachBody { number_id })?,
-        )
+        ))
     }
 
-    /// Detaches a number from an agent: `DELETE /v1/agents/{agentId}/numbers/{numberId}`.
-    pub fn detach_number(&self, agent_id: &str, number_id: &str) -> Result<DetachedNumber, Error> {
+    pub fn detach_number(agent_id: &str, number_id: &str) -> Result<Call<DetachedNumber>, Error> {
         let agent = validate::segment("agentId", agent_id)?;
         let number = validate::segment("numberId", number_id)?;
-        self.client.execute(
+        Ok(Call::new(
             ApiRequest::new(
                 Method::Delete,
                 format!("/v1/agents/{agent}/numbers/{number}"),
             )
             .empty_body_is_object(),
-        )
+        ))
+    }
+}
+
+impl Agents<'_> {
+    /// Attaches a number to an agent: `POST /v1/agents/{agentId}/numbers` with `{"numberId"}`.
+    ///
+    /// Retried only when the request provably never reached the server, or on 429.
+    pub fn attach_number(&self, agent_id: &str, number_id: &str) -> Result<AttachedNumber, Error> {
+        self.client
+            .execute(calls::attach_number(agent_id, number_id)?)
+    }
+
+    /// Detaches a number from an agent: `DELETE /v1/agents/{agentId}/numbers/{numberId}`.
+    pub fn detach_number(&self, agent_id: &str, number_id: &str) -> Result<DetachedNumber, Error> {
+        self.client
+            .execute(calls::detach_number(agent_id, number_id)?)
     }
 }

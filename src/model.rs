@@ -187,6 +187,13 @@ impl TryFrom<RawMessage> for Message {
     type Error = String;
 
     fn try_from(raw: RawMessage) -> Result<Message, String> {
+        if raw.from.is_some()
+            || raw.from_number.is_some()
+            || raw.to_number.is_some()
+            || raw.body.is_none()
+        {
+            note_normalized();
+        }
         let from = raw
             .from_underscore
             .or(raw.from)
@@ -487,6 +494,22 @@ impl ListMessages {
     }
 }
 
+thread_local! {
+    /// Set while decoding when a value had to be normalized (see [`take_normalized`]).
+    static NORMALIZED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Records that the value being decoded differs in form from its canonical serialization.
+fn note_normalized() {
+    NORMALIZED.with(|n| n.set(true));
+}
+
+/// Whether anything was normalized on this thread since the last call (and resets the flag).
+/// Decoding is synchronous, so a reset before and a read after bracket exactly one response.
+pub(crate) fn take_normalized() -> bool {
+    NORMALIZED.with(|n| n.replace(false))
+}
+
 /// Formats a timestamp as RFC 3339 in UTC with a `Z`, as sent to and returned from the API.
 pub(crate) fn format_timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -497,10 +520,11 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
         .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .map(|n| n.and_utc())
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
+    note_normalized();
+    Some(naive.and_utc())
 }
 
 /// Serde adapter for a required timestamp.

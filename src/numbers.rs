@@ -9,7 +9,7 @@ use crate::model::{
     format_timestamp, CreateNumber, ListMessages, ListNumbers, Message, MessagePage, NumberPage,
     PhoneNumber, ReleasedNumber,
 };
-use crate::transport::{ApiRequest, Method};
+use crate::transport::{ApiRequest, Call, Method};
 use crate::validate;
 
 /// Number operations, from [`Client::numbers`].
@@ -18,52 +18,81 @@ pub struct Numbers<'a> {
     pub(crate) client: &'a Client,
 }
 
+/// The validated, built requests of the number operations: one place for each, sent by the
+/// methods of [`Numbers`] and by the C API.
+pub(crate) mod calls {
+    use super::*;
+
+    pub fn create(req: &CreateNumber) -> Result<Call<PhoneNumber>, Error> {
+        let body = validate::create_number(req)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Post, "/v1/numbers".into()).json_body(&body)?,
+        ))
+    }
+
+    pub fn list(query: &ListNumbers) -> Result<Call<NumberPage>, Error> {
+        validate::list_numbers(query)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/numbers".into())
+                .query("limit", query.limit)
+                .query("offset", query.offset),
+        ))
+    }
+
+    pub fn get(number_id: &str) -> Result<Call<PhoneNumber>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        Ok(Call::new(ApiRequest::new(
+            Method::Get,
+            format!("/v1/numbers/{id}"),
+        )))
+    }
+
+    pub fn release(number_id: &str) -> Result<Call<ReleasedNumber>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}")).empty_body_is_object(),
+        ))
+    }
+
+    pub fn messages(number_id: &str, query: &ListMessages) -> Result<Call<MessagePage>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        validate::list_messages(query)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, format!("/v1/numbers/{id}/messages"))
+                .query("limit", query.limit)
+                .query("before", query.before.as_ref().map(format_timestamp))
+                .query("after", query.after.as_ref().map(format_timestamp)),
+        ))
+    }
+}
+
 impl<'a> Numbers<'a> {
     /// Provisions a number: `POST /v1/numbers`. **Billed.**
     ///
     /// Never retried after the request may have reached the server (a timeout, a reset, a 5xx):
     /// such a failure means the number may or may not exist, so list before creating again.
     pub fn create(&self, req: &CreateNumber) -> Result<PhoneNumber, Error> {
-        let body = validate::create_number(req)?;
-        self.client
-            .execute(ApiRequest::new(Method::Post, "/v1/numbers".into()).json_body(&body)?)
+        self.client.execute(calls::create(req)?)
     }
 
     /// One page of the account's numbers: `GET /v1/numbers`. Released numbers are not listed.
     pub fn list(&self, query: &ListNumbers) -> Result<NumberPage, Error> {
-        validate::list_numbers(query)?;
-        self.client.execute(
-            ApiRequest::new(Method::Get, "/v1/numbers".into())
-                .query("limit", query.limit)
-                .query("offset", query.offset),
-        )
+        self.client.execute(calls::list(query)?)
     }
 
     /// One number, in any status (a released one included): `GET /v1/numbers/{id}`.
     pub fn get(&self, number_id: &str) -> Result<PhoneNumber, Error> {
-        let id = validate::segment("numberId", number_id)?;
-        self.client
-            .execute(ApiRequest::new(Method::Get, format!("/v1/numbers/{id}")))
+        self.client.execute(calls::get(number_id)?)
     }
 
     /// Releases a number: `DELETE /v1/numbers/{id}`. Irreversible; its messages are kept.
     pub fn release(&self, number_id: &str) -> Result<ReleasedNumber, Error> {
-        let id = validate::segment("numberId", number_id)?;
-        self.client.execute(
-            ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}")).empty_body_is_object(),
-        )
+        self.client.execute(calls::release(number_id)?)
     }
 
     /// One page of a number's messages, newest first: `GET /v1/numbers/{id}/messages`.
     pub fn messages(&self, number_id: &str, query: &ListMessages) -> Result<MessagePage, Error> {
-        let id = validate::segment("numberId", number_id)?;
-        validate::list_messages(query)?;
-        self.client.execute(
-            ApiRequest::new(Method::Get, format!("/v1/numbers/{id}/messages"))
-                .query("limit", query.limit)
-                .query("before", query.before.as_ref().map(format_timestamp))
-                .query("after", query.after.as_ref().map(format_timestamp)),
-        )
+        self.client.execute(calls::messages(number_id, query)?)
     }
 
     /// Every listed number, `page_size` (1 to 100) at a time; the next page is fetched only when

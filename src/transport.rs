@@ -4,6 +4,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
+use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -33,6 +34,33 @@ impl Method {
     fn is_idempotent(self) -> bool {
         !matches!(self, Method::Post)
     }
+}
+
+/// An [`ApiRequest`] together with the type its answer decodes to. Built (and validated) once per
+/// operation in `numbers.rs`/`agents.rs`, and sent by the Rust methods and the C API alike.
+pub(crate) struct Call<T> {
+    request: ApiRequest,
+    response: PhantomData<fn() -> T>,
+}
+
+impl<T> Call<T> {
+    pub fn new(request: ApiRequest) -> Call<T> {
+        Call {
+            request,
+            response: PhantomData,
+        }
+    }
+}
+
+/// A decoded 2xx answer with the body it came from.
+pub(crate) struct Decoded<T> {
+    pub value: T,
+    /// The body as received (`{}` for an empty body where that is allowed).
+    pub body: Vec<u8>,
+    /// True when serializing `value` would say nothing the body does not already say in the same
+    /// form: no timestamp without an offset, no alternative sender/recipient spelling, no `null`
+    /// message body. The C API then returns the body itself instead of re-serializing it.
+    pub canonical: bool,
 }
 
 /// One API call, before it is sent. Paths hold ids already encoded by
@@ -185,8 +213,17 @@ enum Attempt {
 }
 
 impl Client {
-    /// Sends `req`, retrying as the policy allows, and decodes a 2xx body as `T`.
-    pub(crate) fn execute<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
+    /// Sends the call, retrying as the policy allows, and decodes a 2xx body as `T`.
+    pub(crate) fn execute<T: DeserializeOwned>(&self, call: Call<T>) -> Result<T, Error> {
+        self.execute_decoded(call).map(|d| d.value)
+    }
+
+    /// As [`Client::execute`], also returning the body and whether it is canonical.
+    pub(crate) fn execute_decoded<T: DeserializeOwned>(
+        &self,
+        call: Call<T>,
+    ) -> Result<Decoded<T>, Error> {
+        let req = call.request;
         let url = self.url(&req);
         let mut retries_done = 0;
         loop {
@@ -197,7 +234,7 @@ impl Client {
                     headers,
                     body,
                 } if (200..300).contains(&status) => {
-                    return decode(&req, status, &headers, &body);
+                    return decode(&req, status, &headers, body);
                 }
                 Attempt::Answer {
                     status,
@@ -437,14 +474,15 @@ fn decode<T: DeserializeOwned>(
     req: &ApiRequest,
     status: u16,
     headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, Error> {
+    body: Vec<u8>,
+) -> Result<Decoded<T>, Error> {
     let body = if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
+        b"{}".to_vec()
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| {
+    crate::model::take_normalized();
+    let value = serde_json::from_slice(&body).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
             format!("response is not the documented shape: {e}"),
@@ -452,6 +490,11 @@ fn decode<T: DeserializeOwned>(
         .with_status(status)
         .with_request_id(request_id(headers))
         .with_source(e)
+    })?;
+    Ok(Decoded {
+        value,
+        body,
+        canonical: !crate::model::take_normalized(),
     })
 }
 

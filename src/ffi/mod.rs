@@ -32,7 +32,10 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::agents::calls as agent_calls;
 use crate::model::{parse_timestamp, CREATE_NUMBER_KEYS};
+use crate::numbers::calls as number_calls;
+use crate::transport::Decoded;
 use crate::{Client, CreateNumber, Error, ErrorKind, ListMessages, ListNumbers};
 
 /// The result of every call. The numbers are fixed forever and never reused.
@@ -167,6 +170,18 @@ fn boundary(
     // storage for one pointer.
     unsafe { *out = into_c_string(text) };
     status
+}
+
+/// The C API's result text: the body as received when it is already in the contract's form (no
+/// re-serialization: it was half the C API's cost per call), else the decoded value serialized.
+fn output<T: Serialize>(decoded: Decoded<T>) -> Result<String, Failure> {
+    if decoded.canonical {
+        // serde_json accepted the body, so it is UTF-8 and holds no NUL byte.
+        if let Ok(text) = String::from_utf8(decoded.body) {
+            return Ok(text);
+        }
+    }
+    to_json(&decoded.value)
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, Failure> {
@@ -484,7 +499,7 @@ pub unsafe extern "C" fn agentphone_numbers_create(
         // SAFETY: forwarded contract of this function.
         let (client, request) =
             unsafe { (client_ref(client)?, opt_str("request_json", request_json)?) };
-        to_json(&client.numbers().create(&create_request(request)?)?)
+        output(client.execute_decoded(number_calls::create(&create_request(request)?)?)?)
     })
 }
 
@@ -502,7 +517,10 @@ pub unsafe extern "C" fn agentphone_numbers_list(
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
         let (client, query) = unsafe { (client_ref(client)?, opt_str("query_json", query_json)?) };
-        to_json(&client.numbers().list(&list_query(query)?)?)
+        let mut page = client.execute_decoded(number_calls::list(&list_query(query)?)?)?;
+        // The contract's list result always has `total` (null when the server omitted it).
+        page.canonical &= page.value.total.is_some();
+        output(page)
     })
 }
 
@@ -520,7 +538,7 @@ pub unsafe extern "C" fn agentphone_numbers_get(
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
         let (client, id) = unsafe { number_args(client, number_id)? };
-        to_json(&client.numbers().get(id)?)
+        output(client.execute_decoded(number_calls::get(id)?)?)
     })
 }
 
@@ -538,7 +556,7 @@ pub unsafe extern "C" fn agentphone_numbers_release(
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
         let (client, id) = unsafe { number_args(client, number_id)? };
-        to_json(&client.numbers().release(id)?)
+        output(client.execute_decoded(number_calls::release(id)?)?)
     })
 }
 
@@ -565,7 +583,7 @@ pub unsafe extern "C" fn agentphone_numbers_messages(
                 opt_str("query_json", query_json)?,
             )
         };
-        to_json(&client.numbers().messages(id, &messages_query(query)?)?)
+        output(client.execute_decoded(number_calls::messages(id, &messages_query(query)?)?)?)
     })
 }
 
@@ -584,7 +602,7 @@ pub unsafe extern "C" fn agentphone_agents_attach_number(
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
         let (client, agent, number) = unsafe { agent_args(client, agent_id, number_id)? };
-        to_json(&client.agents().attach_number(agent, number)?)
+        output(client.execute_decoded(agent_calls::attach_number(agent, number)?)?)
     })
 }
 
@@ -603,7 +621,7 @@ pub unsafe extern "C" fn agentphone_agents_detach_number(
     boundary(out, || {
         // SAFETY: forwarded contract of this function.
         let (client, agent, number) = unsafe { agent_args(client, agent_id, number_id)? };
-        to_json(&client.agents().detach_number(agent, number)?)
+        output(client.execute_decoded(agent_calls::detach_number(agent, number)?)?)
     })
 }
 

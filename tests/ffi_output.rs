@@ -1,0 +1,137 @@
+//! What the C API returns on success: the server's body itself when it is already in the
+//! contract's form, and the normalized re-serialization when it is not (timestamps without an
+//! offset, other sender/recipient spellings, a null message body, a list without `total`, an
+//! empty body).
+
+use std::ffi::{c_char, CStr, CString};
+use std::ptr;
+
+use agentphone::ffi::*;
+use mockito::{Matcher, Server, ServerGuard};
+use serde_json::{json, Value};
+
+struct Handle(*mut agentphone_client);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // SAFETY: from agentphone_client_new, freed once.
+        unsafe { agentphone_client_free(self.0) };
+    }
+}
+
+fn client(server: &ServerGuard) -> Handle {
+    let config = CString::new(json!({"apiKey": "k", "baseUrl": server.url()}).to_string()).unwrap();
+    let mut c = ptr::null_mut();
+    // SAFETY: valid config string and out-pointer; no error string requested.
+    let st = unsafe { agentphone_client_new(config.as_ptr(), &mut c, ptr::null_mut()) };
+    assert_eq!(st, agentphone_status::AGENTPHONE_OK);
+    Handle(c)
+}
+
+/// Runs one C call and returns its status and output text (freed here).
+fn call(f: impl FnOnce(*mut *mut c_char) -> agentphone_status) -> (agentphone_status, String) {
+    let mut out = ptr::null_mut();
+    let st = f(&mut out);
+    // SAFETY: every call sets *out to a string this library owns; freed once.
+    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+    unsafe { agentphone_string_free(out) };
+    (st, text)
+}
+
+fn get(server: &mut ServerGuard, body: &str) -> String {
+    server
+        .mock("GET", "/v1/numbers/n1")
+        .with_body(body)
+        .create();
+    let c = client(server);
+    // SAFETY: live handle, NUL-terminated id.
+    let (st, text) = call(|out| unsafe { agentphone_numbers_get(c.0, c"n1".as_ptr(), out) });
+    assert_eq!(st, agentphone_status::AGENTPHONE_OK, "{text}");
+    text
+}
+
+#[test]
+fn a_canonical_body_is_returned_as_received() {
+    let mut server = Server::new();
+    let body = r#"{ "status":"active", "id":"n1",  "phoneNumber":"+15550000001", "country":"US",
+        "createdAt":"2025-01-15T10:45:00+01:00", "futureField":{"z":[1,2.50,"x"]} }"#;
+    assert_eq!(get(&mut server, body), body);
+
+    let page = r#"{"data":[{"id":"m1","from_":"+15550000002","to":"+15550000001","body":"hi","receivedAt":"2025-01-15T12:00:00Z","x":1}],"hasMore":false}"#;
+    server
+        .mock("GET", "/v1/numbers/n1/messages")
+        .with_body(page)
+        .create();
+    let c = client(&server);
+    // SAFETY: live handle, NUL-terminated id, NULL query.
+    let (_, text) =
+        call(|out| unsafe { agentphone_numbers_messages(c.0, c"n1".as_ptr(), ptr::null(), out) });
+    assert_eq!(text, page);
+}
+
+#[test]
+fn a_timestamp_without_offset_is_normalized() {
+    let mut server = Server::new();
+    let text = get(
+        &mut server,
+        r#"{"id":"n1","phoneNumber":"+1","country":"US","status":"active","createdAt":"2025-01-15T10:45:00.5","extra":true}"#,
+    );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["createdAt"], "2025-01-15T10:45:00.500Z");
+    assert_eq!(
+        v["extra"], true,
+        "unknown fields survive the re-serialization"
+    );
+}
+
+#[test]
+fn other_spellings_and_null_bodies_are_normalized() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/v1/numbers/n1/messages")
+        .match_query(Matcher::Any)
+        .with_body(
+            json!({"data": [
+                {"id": "m2", "fromNumber": "+2", "toNumber": "+9", "body": "b", "receivedAt": "2025-01-15T12:00:01Z"},
+                {"id": "m1", "from_": "+1", "to": "+9", "body": null, "receivedAt": "2025-01-15T12:00:00Z"}
+            ], "hasMore": false})
+            .to_string(),
+        )
+        .create();
+    let c = client(&server);
+    // SAFETY: live handle, NUL-terminated strings.
+    let (_, text) = call(|out| unsafe {
+        agentphone_numbers_messages(c.0, c"n1".as_ptr(), c"{\"limit\": 2}".as_ptr(), out)
+    });
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["data"][0]["from_"], "+2");
+    assert_eq!(v["data"][0]["to"], "+9");
+    assert!(
+        !text.contains("fromNumber") && !text.contains("toNumber"),
+        "{text}"
+    );
+    assert_eq!(v["data"][1]["body"], "");
+}
+
+#[test]
+fn a_list_without_total_gets_a_null_total_and_an_empty_body_is_an_object() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/v1/numbers")
+        .with_body(r#"{"data":[],"hasMore":false}"#)
+        .create();
+    server
+        .mock("DELETE", "/v1/numbers/n1")
+        .with_status(204)
+        .create();
+    let c = client(&server);
+    // SAFETY: live handle, NULL query.
+    let (_, text) = call(|out| unsafe { agentphone_numbers_list(c.0, ptr::null(), out) });
+    assert_eq!(text, r#"{"data":[],"hasMore":false,"total":null}"#);
+    // SAFETY: live handle, NUL-terminated id.
+    let (st, text) = call(|out| unsafe { agentphone_numbers_release(c.0, c"n1".as_ptr(), out) });
+    assert_eq!(
+        (st, text.as_str()),
+        (agentphone_status::AGENTPHONE_OK, "{}")
+    );
+}
