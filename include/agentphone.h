@@ -13,6 +13,8 @@
  *   agentphone_string_free(): the result on AGENTPHONE_OK, otherwise the error object
  *     {"code": "not_found", "message": "...", "status": 404 or null, "apiCode": "..." or null,
  *      "details": ... or null, "requestId": "..." or null, "retryAfterMs": n or null}
+ *   A result is the server's JSON as received when it is already in the documented form (else
+ *   normalized: RFC 3339 timestamps, the sender under "from_"); key order is not significant.
  * - Input: strings are borrowed for the call only, must be NUL-terminated UTF-8, and are never
  *   freed by the library. NULL request/query JSON means the API's defaults; a NULL client or id
  *   is AGENTPHONE_INVALID_ARGUMENT. Unknown JSON keys are refused (naming the key) before

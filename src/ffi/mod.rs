@@ -10,6 +10,9 @@
 //!   NUL-terminated UTF-8 JSON string owned by the caller: the result on `AGENTPHONE_OK`, else the
 //!   error object `{"code", "message", "status", "apiCode", "details", "requestId",
 //!   "retryAfterMs"}`. Free it with [`agentphone_string_free`], exactly once.
+//!   A result is the server's JSON as received when it is already in the documented form, else
+//!   the normalized form (RFC 3339 timestamps, the sender under `from_`): key order is not
+//!   significant, and fields the crate does not know are always kept.
 //! - **Input**: strings are borrowed for the duration of the call only, must be NUL-terminated
 //!   UTF-8, and are never freed by the library. A NULL request or query JSON means the API's
 //!   defaults; a NULL id or client is `AGENTPHONE_INVALID_ARGUMENT`. Unknown JSON keys are
