@@ -332,11 +332,10 @@ impl Client {
     }
 }
 
-/// A random number from the standard library's per-instance hash keys (no extra dependency).
+/// A random number from the standard library's per-instance hash keys (no extra dependency):
+/// every `RandomState` gets fresh keys, so hashing nothing already gives a new value.
 pub(crate) fn random_u64() -> u64 {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    h.finish()
+    RandomState::new().build_hasher().finish()
 }
 
 fn with_headers<B>(
@@ -530,6 +529,12 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(k, HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    #[test]
+    fn random_values_differ_call_to_call() {
+        let values: std::collections::HashSet<u64> = (0..100).map(|_| random_u64()).collect();
+        assert_eq!(values.len(), 100);
     }
 
     #[test]

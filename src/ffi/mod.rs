@@ -176,7 +176,8 @@ fn boundary(
 }
 
 /// The C API's result text: the body as received when it is already in the contract's form (no
-/// re-serialization: it was half the C API's cost per call), else the decoded value serialized.
+/// re-serialization: it was a fifth of the C API's instructions per call), else the decoded value
+/// serialized.
 fn output<T: Serialize>(decoded: Decoded<T>) -> Result<String, Failure> {
     if decoded.canonical {
         // serde_json accepted the body, so it is UTF-8 and holds no NUL byte.
