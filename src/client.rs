@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 
-use crate::agents::Agents;
+use crate::api::agents::Agents;
+use crate::api::numbers::Numbers;
 use crate::error::Error;
-use crate::numbers::Numbers;
-use crate::transport;
+use crate::transport::retry::Backoff;
+use crate::transport::{env_var, proxy_for, Settings, Transport};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.agentphone.ai";
@@ -51,24 +52,7 @@ pub const USER_AGENT: &str = concat!("agentphone-rust/", env!("CARGO_PKG_VERSION
 /// its keep-alive connection pool. Its `Debug` shows the API key redacted.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-/// What every request reads: the settled configuration and the connection pool.
-pub(crate) struct Inner {
-    pub agent: ureq::Agent,
-    /// `Bearer <key>`: the one place the key lives.
-    pub authorization: String,
-    /// Base URL without a trailing slash.
-    pub base_url: String,
-    pub sub_account_id: Option<String>,
-    pub max_retries: u32,
-    pub max_response_bytes: u64,
-    pub retry_base_delay: Duration,
-    pub retry_max_delay: Duration,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub user_agent: String,
+    transport: Arc<Transport>,
 }
 
 impl Client {
@@ -85,37 +69,47 @@ impl Client {
 
     /// Number operations: create, list, get, release, messages, and the page iterators.
     pub fn numbers(&self) -> Numbers<'_> {
-        Numbers { client: self }
+        Numbers {
+            transport: &self.transport,
+        }
     }
 
     /// Agent operations: attach and detach numbers.
     pub fn agents(&self) -> Agents<'_> {
-        Agents { client: self }
+        Agents {
+            transport: &self.transport,
+        }
+    }
+
+    /// The request path, for the C API.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
     }
 
     /// The base URL requests go to (without a trailing slash).
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.transport.settings().base_url
     }
 
     /// The User-Agent sent with every request.
     pub fn user_agent(&self) -> &str {
-        &self.inner.user_agent
+        &self.transport.settings().user_agent
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
+        let s = self.transport.settings();
         f.debug_struct("Client")
             .field("api_key", &"<redacted>")
-            .field("base_url", &i.base_url)
-            .field("sub_account_id", &i.sub_account_id)
-            .field("timeout", &i.timeout)
-            .field("connect_timeout", &i.connect_timeout)
-            .field("max_retries", &i.max_retries)
-            .field("max_response_bytes", &i.max_response_bytes)
-            .field("user_agent", &i.user_agent)
+            .field("base_url", &s.base_url)
+            .field("sub_account_id", &s.sub_account_id)
+            .field("timeout", &s.timeout)
+            .field("connect_timeout", &s.connect_timeout)
+            .field("max_retries", &s.max_retries)
+            .field("max_response_bytes", &s.max_response_bytes)
+            .field("proxy", &s.proxy.as_ref().map(|p| (p.host(), p.port())))
+            .field("user_agent", &s.user_agent)
             .finish()
     }
 }
@@ -219,9 +213,11 @@ impl ClientBuilder {
 
     /// Checks every setting (filling in environment variables and defaults) and builds the client.
     ///
-    /// Fails with [`ErrorKind::InvalidArgument`] naming the setting: no API key, an empty key, a
+    /// Fails with [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) naming the setting: no API key, an empty key, a
     /// key or header value with control characters, a URL that is not http(s), plain http to a
-    /// non-loopback host, a zero or absurd timeout, limit or retry count.
+    /// non-loopback host, a zero or absurd timeout, limit or retry count, or a proxy from the
+    /// environment that cannot be used (a SOCKS proxy, a value that is not a URL): the error
+    /// names the variable.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = match self.api_key {
             Some(k) => k,
@@ -308,27 +304,34 @@ impl ClientBuilder {
             ));
         }
 
-        let agent = transport::new_agent(&transport::AgentSettings {
+        // Proxies are never used for loopback; the base URL's host is the only one contacted.
+        let proxy = match (loopback, base_url.parse::<Uri>()) {
+            (false, Ok(uri)) => proxy_for(
+                uri.scheme_str().unwrap_or("https"),
+                uri.host().unwrap_or_default(),
+                env_var,
+            )?,
+            _ => None,
+        };
+        let transport = Transport::new(Settings {
+            base_url,
+            authorization: format!("Bearer {api_key}"),
+            sub_account_id: self.sub_account_id,
+            user_agent,
             timeout,
             connect_timeout,
-            user_agent: &user_agent,
             max_idle_per_host,
-            use_env_proxy: !loopback,
+            proxy,
+            max_retries,
+            backoff: Backoff {
+                base: retry_base_delay,
+                max: retry_max_delay,
+                max_retry_after: MAX_RETRY_AFTER,
+            },
+            max_response_bytes,
         });
         Ok(Client {
-            inner: Arc::new(Inner {
-                agent,
-                authorization: format!("Bearer {api_key}"),
-                base_url,
-                sub_account_id: self.sub_account_id,
-                max_retries,
-                max_response_bytes,
-                retry_base_delay,
-                retry_max_delay,
-                timeout,
-                connect_timeout,
-                user_agent,
-            }),
+            transport: Arc::new(transport),
         })
     }
 }

@@ -85,6 +85,8 @@ struct Inner {
     details: Option<Value>,
     request_id: Option<String>,
     retry_after: Option<Duration>,
+    retryable: bool,
+    may_have_succeeded: bool,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
@@ -99,6 +101,8 @@ impl Error {
                 details: None,
                 request_id: None,
                 retry_after: None,
+                retryable: false,
+                may_have_succeeded: false,
                 source: None,
             }),
         }
@@ -131,6 +135,13 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Error {
         self.inner.retry_after = retry_after;
+        self
+    }
+
+    /// Set by the transport from the request's method and the phase the failure happened in.
+    pub(crate) fn with_verdict(mut self, retryable: bool, may_have_succeeded: bool) -> Error {
+        self.inner.retryable = retryable;
+        self.inner.may_have_succeeded = may_have_succeeded;
         self
     }
 
@@ -177,17 +188,24 @@ impl Error {
         self.inner.retry_after
     }
 
-    /// True when the request may be sent again later without risk of acting twice and with a
-    /// reasonable chance of success (rate limits, timeouts, network failures, 5xx).
+    /// True when sending the same call again cannot act twice **and** may succeed: the request
+    /// never reached the server, the server refused it for now (429), or it is a read or an
+    /// idempotent write that failed with a timeout, a lost connection, 408 or 500/502/503/504.
     ///
-    /// This is a hint for callers; the client's own retries follow the stricter policy in the
-    /// crate documentation.
-    pub fn is_transient(&self) -> bool {
-        match self.inner.kind {
-            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Network => true,
-            ErrorKind::Api => matches!(self.inner.status, Some(408 | 500 | 502 | 503 | 504)),
-            _ => false,
-        }
+    /// The client has already retried such failures as far as its retry settings allow; this
+    /// says whether trying again later makes sense. It is false for a POST whose outcome is
+    /// unknown: see [`Error::may_have_succeeded`].
+    pub fn is_retryable(&self) -> bool {
+        self.inner.retryable
+    }
+
+    /// True when the request was a non-idempotent write (POST: create a number, attach it, ...)
+    /// whose outcome is unknown: a timeout or a lost connection after it was sent, a 5xx, a 2xx
+    /// whose body could not be decoded, or a 409 `DELIVERY_UNCONFIRMED`. The server may have
+    /// carried it out (and billed it): check before sending it again, e.g. list the numbers
+    /// before creating another one.
+    pub fn may_have_succeeded(&self) -> bool {
+        self.inner.may_have_succeeded
     }
 }
 

@@ -54,29 +54,67 @@
 //! | sub-account | none | header `X-Sub-Account-Id` |
 //! | User-Agent | `agentphone-rust/<version>` | plus an optional suffix |
 //!
-//! Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` with `NO_PROXY` honoured, and are
-//! never used for loopback base URLs. Redirects are never followed (a 3xx is an
-//! [`ErrorKind::Api`] error), so the API key never reaches another host.
+//! Proxies come from the environment: for an https base URL `HTTPS_PROXY` (or `https_proxy`),
+//! else `ALL_PROXY` (or `all_proxy`), with `NO_PROXY` honoured; never for loopback base URLs. A
+//! SOCKS proxy, or a value that is not a proxy URL, is refused by [`ClientBuilder::build`]
+//! naming the variable. Redirects are never followed (a 3xx is an [`ErrorKind::Api`] error), so
+//! the API key never reaches another host.
 //!
 //! # Retry policy (money-safe)
 //!
 //! A number is billed from the moment it is created, and the API has no idempotency key, so a
-//! create that is sent twice can buy two numbers. Hence:
+//! create that is sent twice can buy two numbers. Whether a request may be sent again depends on
+//! its method and on whether it could have reached the server, which is decided by the phase the
+//! failure happened in (resolving, connecting, the proxy tunnel and the TLS handshake come
+//! before any byte of the request is written), never by the I/O error's kind.
 //!
-//! - **GET and DELETE** (list, get, messages, release, detach) are retried after a DNS or connect
-//!   failure, a reset or EOF before the response, a timeout, or a 408, 429, 500, 502, 503 or 504
-//!   answer (not 501). A repeated release is refused by the server, never billed.
-//! - **POST** (create, attach) is retried only when the request provably never reached the server
-//!   (DNS failure, connection refused or unreachable, TLS handshake failure, a timeout while
-//!   connecting) or when the server answered 429. Never after a timeout once connected, a reset
-//!   after sending, or a 5xx: then the error is returned and the caller decides (list the numbers
-//!   to see whether the create went through).
-//! - **Delay**: the server's `Retry-After` (seconds or an HTTP date) when present; if it asks for
-//!   more than 60 s, no retry is made and the error carries [`Error::retry_after`]. Otherwise
-//!   exponential backoff from 500 ms, doubling, capped at 8 s, with jitter (a random point in the
-//!   upper half of each delay).
-//! - Each attempt gets the full timeout; `max_retries` (default 2) counts retries after the first
-//!   attempt.
+//! | failure | GET, DELETE, PUT, PATCH | POST (create, attach) | [`is_retryable`] | [`may_have_succeeded`] |
+//! |---|---|---|---|---|
+//! | never reached the server: DNS, connection refused or unreachable, connect timeout, proxy tunnel, TLS handshake | retried | retried | true | false |
+//! | the server's TLS certificate was refused | not retried | not retried | false | false |
+//! | timeout, or connection lost, after the connection was set up | retried | **not retried** | true / false | false / **true** |
+//! | 429 (rate limited) | retried | retried | true | false |
+//! | 408 | retried | not retried | true / false | false |
+//! | 500, 502, 503, 504 | retried | **not retried** | true / false | false / **true** |
+//! | 501 and other 5xx | not retried | not retried | false | false / **true** |
+//! | 409 with code `DELIVERY_UNCONFIRMED` | not retried | not retried | false | false / **true** |
+//! | any other 4xx (400, 401, 403, 404, 409, 422) | not retried | not retried | false | false |
+//! | a 2xx whose body cannot be decoded, or is over the size limit | not retried | not retried | false | false / **true** |
+//!
+//! ("true / false": for the idempotent methods / for POST.)
+//!
+//! - **Delay**: the server's `Retry-After` (seconds or an HTTP date, read as at most about 31
+//!   years) when present; if it asks for more than 60 s, no retry is made and the error carries
+//!   [`Error::retry_after`]. Otherwise exponential backoff from 500 ms, doubling, capped at 8 s,
+//!   with jitter (a random point in the upper half of each delay).
+//! - Each attempt gets the full timeout; `max_retries` (default 2) counts retries after the
+//!   first attempt.
+//!
+//! [`is_retryable`]: Error::is_retryable
+//! [`may_have_succeeded`]: Error::may_have_succeeded
+//!
+//! When a billed call fails with [`Error::may_have_succeeded`], reconcile before sending it
+//! again: give the number your own `externalId`, and look for it.
+//!
+//! ```no_run
+//! # use agentphone::{Client, CreateNumber, PhoneNumber};
+//! fn provision(client: &Client, order: &str) -> Result<PhoneNumber, agentphone::Error> {
+//!     let request = CreateNumber::new().country("US").external_id(order);
+//!     match client.numbers().create(&request) {
+//!         Err(e) if e.may_have_succeeded() => {
+//!             // The create may have gone through: find it rather than buy a second one.
+//!             for number in client.numbers().iter(100) {
+//!                 let number = number?;
+//!                 if number.external_id.as_deref() == Some(order) {
+//!                     return Ok(number);
+//!                 }
+//!             }
+//!             client.numbers().create(&request) // it did not: creating again is safe
+//!         }
+//!         other => other,
+//!     }
+//! }
+//! ```
 //!
 //! # Errors
 //!
@@ -84,8 +122,9 @@
 //! Input is checked before anything is sent ([`ErrorKind::InvalidArgument`], naming the field and
 //! the rule). For error answers, [`Error::message`] is the server's text whichever of the API's
 //! error shapes it came in, with [`Error::code`], [`Error::details`], [`Error::request_id`] and
-//! [`Error::retry_after`] when the server gave them. The API key never appears in any `Display` or
-//! `Debug` output.
+//! [`Error::retry_after`] when the server gave them; [`Error::is_retryable`] and
+//! [`Error::may_have_succeeded`] say what may be done next. The API key never appears in any
+//! `Display` or `Debug` output.
 //!
 //! # Using from C
 //!
@@ -94,19 +133,19 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-mod agents;
+mod api;
 mod client;
 mod error;
 pub mod ffi;
 mod model;
-mod numbers;
 mod transport;
-mod validate;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-pub use agents::Agents;
+pub use api::agents::Agents;
+pub use api::numbers::{MessageIter, NumberIter, Numbers};
+pub use api::validate::{MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY,
@@ -114,12 +153,12 @@ pub use client::{
     USER_AGENT,
 };
 pub use error::{Error, ErrorKind};
-pub use model::{
-    AttachedNumber, CreateNumber, DailyNewContacts, DetachedNumber, Extra, ListMessages,
-    ListNumbers, Message, MessagePage, NumberPage, NumberSummary, PhoneNumber, ReleasedNumber,
+pub use model::agents::{AttachedNumber, DetachedNumber, NumberSummary};
+pub use model::messages::{ListMessages, Message, MessagePage};
+pub use model::numbers::{
+    CreateNumber, DailyNewContacts, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber,
 };
-pub use numbers::{MessageIter, NumberIter, Numbers};
-pub use validate::{MESSAGES_LIMIT, NUMBERS_LIMIT};
+pub use model::Extra;
 
 /// Re-exported so callers can name timestamps without adding chrono themselves.
 pub use chrono;

@@ -1,7 +1,7 @@
 //! What the C API returns on success: the server's body itself when it is already in the
-//! contract's form, and the normalized re-serialization when it is not (timestamps without an
-//! offset, other sender/recipient spellings, a null message body, a list without `total`, an
-//! empty body).
+//! contract's form, else the server's body with exactly the contract's rewrites made in place
+//! (timestamps without an offset, other sender/recipient spellings, a null message body, a list
+//! without `total`, an empty body), and nothing else added or removed.
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
@@ -84,6 +84,69 @@ fn a_timestamp_without_offset_is_normalized() {
     );
 }
 
+/// The result's keys are the server's keys, whether or not some field needed rewriting: a key
+/// the server left out (`agentId` here) stays out, and no typed default appears.
+#[test]
+fn the_result_keys_never_depend_on_unrelated_fields() {
+    let keys = |text: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    for created in ["2025-01-15T10:45:00Z", "2025-01-15T10:45:00"] {
+        let mut server = Server::new();
+        let body = json!({"id": "n1", "phoneNumber": "+1", "country": "US", "status": "active",
+                          "createdAt": created, "purchasedAt": null, "z": {"a": null}});
+        let text = get(&mut server, &body.to_string());
+        assert_eq!(
+            keys(&text),
+            [
+                "country",
+                "createdAt",
+                "id",
+                "phoneNumber",
+                "purchasedAt",
+                "status",
+                "z"
+            ],
+            "createdAt {created}: {text}"
+        );
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["z"], json!({"a": null}));
+        assert_eq!(v["purchasedAt"], Value::Null);
+    }
+
+    // A message that needs its sender renamed keeps every other key as the server sent it.
+    let mut server = Server::new();
+    server
+        .mock("GET", "/v1/numbers/n1/messages")
+        .with_body(
+            json!({"data": [
+                {"id": "m1", "fromNumber": "+2", "to": "+9", "body": "b", "receivedAt": "2025-01-15T12:00:01Z"},
+                {"id": "m2", "from_": "+2", "to": "+9", "body": "b", "receivedAt": "2025-01-15T12:00:01Z"}
+            ], "hasMore": false, "total": 2})
+            .to_string(),
+        )
+        .create();
+    let c = client(&server);
+    // SAFETY: live handle, NUL-terminated id, NULL query.
+    let (_, text) =
+        call(|out| unsafe { agentphone_numbers_messages(c.0, c"n1".as_ptr(), ptr::null(), out) });
+    let v: Value = serde_json::from_str(&text).unwrap();
+    for m in v["data"].as_array().unwrap() {
+        assert_eq!(
+            keys(&m.to_string()),
+            ["body", "from_", "id", "receivedAt", "to"],
+            "{m}"
+        );
+    }
+    assert_eq!(
+        v["total"], 2,
+        "a key the typed page does not know is kept: {text}"
+    );
+}
+
 #[test]
 fn other_spellings_and_null_bodies_are_normalized() {
     let mut server = Server::new();
@@ -133,5 +196,25 @@ fn a_list_without_total_gets_a_null_total_and_an_empty_body_is_an_object() {
     assert_eq!(
         (st, text.as_str()),
         (agentphone_status::AGENTPHONE_OK, "{}")
+    );
+}
+
+#[test]
+fn an_absurd_retry_after_is_reported_clamped_not_wrapped() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/v1/numbers/n1")
+        .with_status(429)
+        .with_header("Retry-After", "18446744073709552")
+        .create();
+    let c = client(&server);
+    // SAFETY: live handle, NUL-terminated id.
+    let (st, text) = call(|out| unsafe { agentphone_numbers_get(c.0, c"n1".as_ptr(), out) });
+    assert_eq!(st, agentphone_status::AGENTPHONE_RATE_LIMITED);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["retryAfterMs"], 1_000_000_000_000u64, "{text}");
+    assert_eq!(
+        (v["retryable"].clone(), v["mayHaveSucceeded"].clone()),
+        (json!(true), json!(false))
     );
 }

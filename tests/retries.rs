@@ -193,6 +193,25 @@ fn connection_refused_is_a_network_error() {
     let e = c.numbers().create(&CreateNumber::new()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network, "{e}");
     assert!(e.message().contains("could not connect"), "{e}");
+    // Refused while connecting: the create never left, so it is safe to send again.
+    assert!(e.is_retryable() && !e.may_have_succeeded(), "{e}");
+}
+
+#[test]
+fn an_absurd_retry_after_is_clamped_and_not_waited_for() {
+    let server = RawServer::start(|_| {
+        Action::Respond(
+            429,
+            vec![("Retry-After", "18446744073709552".into())],
+            "{}".into(),
+        )
+    });
+    let c = fast_client(&server.url()).max_retries(2).build().unwrap();
+    let e = c.numbers().list(&ListNumbers::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(1_000_000_000)));
+    assert_eq!(server.request_count(), 1, "a wait over 60 s is not made");
+    assert!(e.is_retryable(), "{e}");
 }
 
 #[test]
@@ -327,14 +346,18 @@ fn number_iterator_walks_three_pages_without_gaps_or_duplicates() {
     }
 }
 
+fn msg(id: &str, t: &str) -> serde_json::Value {
+    json!({"id": id, "from": "+15550000009", "to": "+15550000001", "body": id, "receivedAt": t})
+}
+
 #[test]
-fn message_iterator_follows_before_cursor_and_skips_seen_ids() {
+fn message_iterator_asks_for_full_pages_just_above_the_oldest_and_skips_seen_ids() {
     let mut server = Server::new();
-    let msg = |id: &str, t: &str| json!({"id": id, "from": "+15550000009", "to": "+15550000001", "body": id, "receivedAt": t});
     let mocks = [
         server
             .mock("GET", "/v1/numbers/num_1/messages")
-            .match_query(Matcher::Exact("limit=2".into()))
+            // Always the largest page, whatever the query's limit.
+            .match_query(Matcher::Exact("limit=200".into()))
             .with_body(
                 json!({"data": [msg("m5", "2025-01-05T00:00:00Z"), msg("m4", "2025-01-04T00:00:00Z")], "hasMore": true})
                     .to_string(),
@@ -343,18 +366,22 @@ fn message_iterator_follows_before_cursor_and_skips_seen_ids() {
             .create(),
         server
             .mock("GET", "/v1/numbers/num_1/messages")
-            .match_query(Matcher::Exact("limit=2&before=2025-01-04T00%3A00%3A00Z".into()))
-            // An inclusive server repeats m4: skipped by id.
+            // One microsecond above the oldest: messages sharing its time are asked for again.
+            .match_query(Matcher::Exact(
+                "limit=200&before=2025-01-04T00%3A00%3A00.000001Z".into(),
+            ))
             .with_body(
-                json!({"data": [msg("m4", "2025-01-04T00:00:00Z"), msg("m3", "2025-01-03T00:00:00Z")], "hasMore": true})
+                json!({"data": [msg("m4", "2025-01-04T00:00:00Z"), msg("m4b", "2025-01-04T00:00:00Z"), msg("m3", "2025-01-03T00:00:00Z")], "hasMore": true})
                     .to_string(),
             )
             .expect(1)
             .create(),
         server
             .mock("GET", "/v1/numbers/num_1/messages")
-            .match_query(Matcher::Exact("limit=2&before=2025-01-03T00%3A00%3A00Z".into()))
-            .with_body(json!({"data": [msg("m1", "2025-01-01T00:00:00Z")], "hasMore": false}).to_string())
+            .match_query(Matcher::Exact(
+                "limit=200&before=2025-01-03T00%3A00%3A00.000001Z".into(),
+            ))
+            .with_body(json!({"data": [msg("m3", "2025-01-03T00:00:00Z"), msg("m1", "2025-01-01T00:00:00Z")], "hasMore": false}).to_string())
             .expect(1)
             .create(),
     ];
@@ -364,7 +391,84 @@ fn message_iterator_follows_before_cursor_and_skips_seen_ids() {
         .iter_messages("num_1", ListMessages::new().limit(2))
         .map(|m| m.unwrap().id)
         .collect();
-    assert_eq!(ids, ["m5", "m4", "m3", "m1"]);
+    assert_eq!(ids, ["m5", "m4", "m4b", "m3", "m1"]);
+    for m in &mocks {
+        m.assert();
+    }
+}
+
+#[test]
+fn message_iterator_that_cannot_move_says_why_instead_of_ending() {
+    // A server that ignores `before`: the same page again and again, always "more".
+    let mut server = Server::new();
+    let m = server
+        .mock("GET", "/v1/numbers/num_1/messages")
+        .match_query(Matcher::Any)
+        .with_body(
+            json!({"data": [msg("m2", "2025-01-02T00:00:00Z"), msg("m1", "2025-01-01T00:00:00Z")], "hasMore": true})
+                .to_string(),
+        )
+        .expect(2)
+        .create();
+    let c = fast_client(&server.url()).build().unwrap();
+    let items: Vec<_> = c
+        .numbers()
+        .iter_messages("num_1", ListMessages::new())
+        .collect();
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap().id, "m2");
+    assert_eq!(items[1].as_ref().unwrap().id, "m1");
+    let e = items[2].as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    assert!(
+        e.message()
+            .contains("cannot page past messages received at 2025-01-01T00:00:00Z"),
+        "{e}"
+    );
+    m.assert();
+}
+
+#[test]
+fn number_iterator_steps_back_when_numbers_are_released_during_the_walk() {
+    let mut server = Server::new();
+    let page = |ids: &[&str], has_more: bool, total: u64| {
+        let data: Vec<serde_json::Value> = ids
+            .iter()
+            .map(|id| serde_json::from_str(&number_json(id)).unwrap())
+            .collect();
+        json!({"data": data, "hasMore": has_more, "total": total}).to_string()
+    };
+    let mocks = [
+        server
+            .mock("GET", "/v1/numbers")
+            .match_query(Matcher::Exact("limit=2&offset=0".into()))
+            .with_body(page(&["n1", "n2"], true, 5))
+            .expect(1)
+            .create(),
+        // n1 was released: n3 moved to offset 1, so offset 2 starts at n4. The total says so.
+        server
+            .mock("GET", "/v1/numbers")
+            .match_query(Matcher::Exact("limit=2&offset=2".into()))
+            .with_body(page(&["n4", "n5"], false, 4))
+            .expect(1)
+            .create(),
+        // Read again from 2 - 1: n3 is found, n4 is not yielded twice.
+        server
+            .mock("GET", "/v1/numbers")
+            .match_query(Matcher::Exact("limit=2&offset=1".into()))
+            .with_body(page(&["n3", "n4"], true, 4))
+            .expect(1)
+            .create(),
+        server
+            .mock("GET", "/v1/numbers")
+            .match_query(Matcher::Exact("limit=2&offset=3".into()))
+            .with_body(page(&["n5"], false, 4))
+            .expect(1)
+            .create(),
+    ];
+    let c = fast_client(&server.url()).build().unwrap();
+    let ids: Vec<String> = c.numbers().iter(2).map(|n| n.unwrap().id).collect();
+    assert_eq!(ids, ["n1", "n2", "n4", "n5", "n3"]);
     for m in &mocks {
         m.assert();
     }

@@ -380,15 +380,84 @@ fn messages_end_to_end_with_cursor_paging() {
     let mut expected: Vec<String> = (0..25).rev().map(|i| format!("sms {i}")).collect();
     expected.insert(0, "over http".into());
     assert_eq!(all, expected);
-    // 26 messages at 7 a page: 4 pages, fetched lazily.
-    let pages = sb
+    // The iterator always asks for the largest page: 26 messages in one request.
+    let pages: Vec<String> = sb
         .requests()
         .iter()
-        .filter(|r| {
-            r.method == "GET" && r.path.ends_with("/messages") && r.query.starts_with("limit=7")
-        })
-        .count();
-    assert_eq!(pages, 4);
+        .filter(|r| r.method == "GET" && r.path.ends_with("/messages"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(pages, ["limit=10", "limit=200"]);
+}
+
+#[test]
+fn messages_sharing_one_timestamp_are_all_yielded_or_the_iterator_says_why() {
+    let sb = Sandbox::builder().start().unwrap();
+    let c = sb.client().unwrap();
+    let t = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00.123456Z")
+        .unwrap()
+        .to_utc();
+    // 150 messages at one time, then 100 older ones: the first page (200) cuts through nothing
+    // that the cursor cannot reach again.
+    let n = c.numbers().create(&CreateNumber::new()).unwrap();
+    for i in 0..100 {
+        let at = t - chrono::Duration::seconds(100 - i);
+        sb.deliver_sms_at(&n.id, "+15550001111", &format!("old {i}"), at)
+            .unwrap();
+    }
+    for i in 0..150 {
+        sb.deliver_sms_at(&n.id, "+15550001111", &format!("same {i}"), t)
+            .unwrap();
+    }
+    let bodies: Vec<String> = c
+        .numbers()
+        .iter_messages(&n.id, ListMessages::new())
+        .map(|m| m.unwrap().body)
+        .collect();
+    let mut expected: Vec<String> = (0..150).rev().map(|i| format!("same {i}")).collect();
+    expected.extend((0..100).rev().map(|i| format!("old {i}")));
+    assert_eq!(bodies, expected);
+
+    // 250 messages at one time: more than a page shares the cursor. Every message the server
+    // handed out is yielded, then an error says why the walk cannot go on.
+    let m = c.numbers().create(&CreateNumber::new()).unwrap();
+    for i in 0..250 {
+        sb.deliver_sms_at(&m.id, "+15550001111", &format!("same {i}"), t)
+            .unwrap();
+    }
+    let items: Vec<_> = c
+        .numbers()
+        .iter_messages(&m.id, ListMessages::new())
+        .collect();
+    assert_eq!(items.len(), 201);
+    assert!(items[..200].iter().all(Result::is_ok));
+    let e = items[200].as_ref().unwrap_err();
+    assert!(
+        e.message()
+            .contains("cannot page past messages received at 2026-01-01T12:00:00.123456Z"),
+        "{e}"
+    );
+
+    // Over HTTP, `receivedAt` is optional and checked.
+    let (status, body) = raw(
+        &sb,
+        "POST",
+        &format!("/sandbox/numbers/{}/messages", m.id),
+        Some(
+            json!({"from": "+15550001111", "body": "x", "receivedAt": "2026-01-01T12:00:00.123456Z"}),
+        ),
+    );
+    assert_eq!(
+        (status, body["receivedAt"].as_str()),
+        (201, Some("2026-01-01T12:00:00.123456Z"))
+    );
+    let (status, _) = raw(
+        &sb,
+        "POST",
+        &format!("/sandbox/numbers/{}/messages", m.id),
+        Some(json!({"from": "+15550001111", "body": "x", "receivedAt": "noon"})),
+    );
+    assert_eq!(status, 400);
 }
 
 #[test]
@@ -438,6 +507,10 @@ fn injected_faults_drive_the_retry_policy() {
     sb.inject(Fault::status(503).method("GET").path_prefix("/v1/numbers"));
     c.numbers().list(&ListNumbers::new()).unwrap();
     assert_eq!(sb.requests().len(), 2);
+    // Once the retries are spent, the error says another try later is safe.
+    sb.inject(Fault::status(503).method("GET").times(3));
+    let e = c.numbers().list(&ListNumbers::new()).unwrap_err();
+    assert!(e.is_retryable() && !e.may_have_succeeded(), "{e}");
 
     // POST: an injected 500 is sent exactly once, and no number was bought.
     sb.clear_requests();
@@ -447,6 +520,7 @@ fn injected_faults_drive_the_retry_policy() {
         (e.kind(), e.status(), e.code()),
         (ErrorKind::Api, Some(500), Some("SANDBOX_FAULT"))
     );
+    assert!(!e.is_retryable() && e.may_have_succeeded(), "{e}");
     assert_eq!(sb.requests().len(), 1);
     assert_eq!(
         c.numbers().list(&ListNumbers::new()).unwrap().total,
@@ -463,6 +537,8 @@ fn injected_faults_drive_the_retry_policy() {
         .unwrap();
     let e = slow.numbers().create(&CreateNumber::new()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
+    // It did act: the error must say so.
+    assert!(!e.is_retryable() && e.may_have_succeeded(), "{e}");
     assert_eq!(sb.requests().len(), 1);
     std::thread::sleep(Duration::from_millis(900));
     assert_eq!(
@@ -479,6 +555,7 @@ fn injected_faults_drive_the_retry_policy() {
     sb.inject(Fault::drop_connection().method("POST"));
     let e = c.numbers().create(&CreateNumber::new()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(!e.is_retryable() && e.may_have_succeeded(), "{e}");
     assert_eq!(sb.requests().len(), 1);
 
     // 429 with Retry-After over HTTP's fault route; POST retried after a 429.
@@ -509,6 +586,19 @@ fn injected_faults_drive_the_retry_policy() {
     );
     let e = c.numbers().get("num_any").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
+    assert!(!e.is_retryable() && !e.may_have_succeeded(), "{e}");
+    raw(
+        &sb,
+        "POST",
+        "/sandbox/faults",
+        Some(json!({"method": "POST", "status": 201, "body": {"id": 1}})),
+    );
+    let e = c.numbers().create(&CreateNumber::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    assert!(
+        e.may_have_succeeded(),
+        "a 2xx to a create that cannot be read: {e}"
+    );
 
     // Bad fault specs are refused; DELETE clears pending ones.
     for bad in [

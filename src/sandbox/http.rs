@@ -1,22 +1,57 @@
-//! A minimal blocking HTTP/1.1 server for the sandbox: one thread per connection, keep-alive,
+//! A small blocking HTTP/1.1 server for the sandbox: one thread per connection, keep-alive,
 //! `Content-Length` bodies. Small on purpose, and in full control of the connection, so that a
-//! fault can hang or drop it.
+//! fault can hang or drop it; hardened against slow, large and malformed requests because users
+//! point their own clients (and their own tests) at it.
+//!
+//! Limits: a request head of at most [`MAX_HEAD_BYTES`] with lines of at most
+//! [`MAX_LINE_BYTES`] (else `431`), a body of at most [`MAX_BODY_BYTES`] (else `413`), the whole
+//! request within [`Limits::request`] of its first byte (else `408`), each response written
+//! within [`Limits::write`], and an idle keep-alive connection closed silently after
+//! [`Limits::idle`]. At most [`MAX_CONNECTIONS`] connections are served at once; each holds two
+//! descriptors (its socket, and the clone used to shut it down when the server stops).
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Largest request head and body accepted.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
-const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// An idle keep-alive connection is closed after this long.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Connections served at once; more wait in the listen backlog.
-const MAX_CONNECTIONS: usize = 512;
+/// Largest request head (request line and headers).
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Largest single line of the head.
+pub const MAX_LINE_BYTES: usize = 8 * 1024;
+/// Most headers in one request.
+const MAX_HEADERS: usize = 100;
+/// Largest request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Connections served at once; more are closed at once.
+pub const MAX_CONNECTIONS: usize = 512;
+/// The longest pause of the accept loop after an accept error (out of descriptors, ...).
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The server's time limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// An idle keep-alive connection is closed (without a word) after this long.
+    pub idle: Duration,
+    /// A request's head and body must arrive within this long of its first byte.
+    pub request: Duration,
+    /// A response must be written within this long.
+    pub write: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            idle: Duration::from_secs(60),
+            request: Duration::from_secs(30),
+            write: Duration::from_secs(30),
+        }
+    }
+}
 
 /// A parsed request.
 #[derive(Debug, Clone)]
@@ -51,29 +86,43 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+impl Response {
+    fn error(status: u16, message: &str) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: serde_json::json!({ "detail": message })
+                .to_string()
+                .into_bytes(),
+        }
+    }
+}
+
+pub type Handler = Arc<dyn Fn(Request) -> Reply + Send + Sync>;
+
+/// The open connections, by id: what the server shuts down when it stops.
+type Open = Arc<Mutex<HashMap<u64, TcpStream>>>;
+
 /// The running listener; stops (closing every connection) when dropped.
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
-    open: Arc<Mutex<HashMap<u64, TcpStream>>>,
+    open: Open,
     accept: Option<JoinHandle<()>>,
 }
 
 impl Server {
     /// Listens on `127.0.0.1:port` (0 = a free port) and serves every request with `handler`.
-    pub fn start(
-        port: u16,
-        handler: Arc<dyn Fn(Request) -> Reply + Send + Sync>,
-    ) -> io::Result<Server> {
+    pub fn start(port: u16, limits: Limits, handler: Handler) -> io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let open: Arc<Mutex<HashMap<u64, TcpStream>>> = Arc::default();
+        let open: Open = Arc::default();
         let accept = {
             let (stop, open) = (stop.clone(), open.clone());
             thread::Builder::new()
                 .name("agentphone-sandbox".into())
-                .spawn(move || accept_loop(listener, stop, open, handler))?
+                .spawn(move || accept_loop(listener, stop, open, limits, handler))?
         };
         Ok(Server {
             addr,
@@ -85,6 +134,12 @@ impl Server {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many connections are being served.
+    #[cfg(test)]
+    pub fn open_connections(&self) -> usize {
+        self.open.lock().map(|o| o.len()).unwrap_or(0)
     }
 }
 
@@ -104,68 +159,260 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(
-    listener: TcpListener,
-    stop: Arc<AtomicBool>,
-    open: Arc<Mutex<HashMap<u64, TcpStream>>>,
-    handler: Arc<dyn Fn(Request) -> Reply + Send + Sync>,
-) {
-    let next_id = AtomicU64::new(0);
-    for stream in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let Ok(stream) = stream else { continue };
-        let id = next_id.fetch_add(1, Ordering::Relaxed);
-        {
-            let Ok(mut open) = open.lock() else { return };
-            if open.len() >= MAX_CONNECTIONS {
-                continue; // dropped: the client sees a closed connection
-            }
-            if let Ok(clone) = stream.try_clone() {
-                open.insert(id, clone);
-            }
-        }
-        let (open, handler) = (open.clone(), handler.clone());
-        let spawned = thread::Builder::new()
-            .name("agentphone-sandbox-conn".into())
-            .spawn(move || {
-                let _ = serve_connection(stream, &*handler);
-                if let Ok(mut open) = open.lock() {
-                    open.remove(&id);
-                }
-            });
-        if spawned.is_err() {
-            continue;
+/// Removes a connection from the open set when its thread ends, however it ends.
+struct Slot {
+    id: u64,
+    open: Open,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock() {
+            open.remove(&self.id);
         }
     }
 }
 
-fn serve_connection(stream: TcpStream, handler: &dyn Fn(Request) -> Reply) -> io::Result<()> {
-    stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
+fn accept_loop(
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    open: Open,
+    limits: Limits,
+    handler: Handler,
+) {
+    let next_id = AtomicU64::new(0);
+    let mut backoff = Duration::ZERO;
     loop {
-        let request = match read_request(&mut reader) {
-            Ok(Some(r)) => r,
-            Ok(None) => return Ok(()),
+        let accepted = listener.accept();
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                backoff = Duration::ZERO;
+                stream
+            }
+            Err(_) => {
+                // Out of descriptors (or another transient failure): the pending connection
+                // stays in the backlog, so accepting again at once would spin. Wait, longer
+                // each time, until descriptors are freed.
+                backoff = (backoff * 2).clamp(Duration::from_millis(5), MAX_ACCEPT_BACKOFF);
+                thread::sleep(backoff);
+                continue;
+            }
+        };
+        let id = next_id.fetch_add(1, Ordering::Relaxed);
+        {
+            let Ok(mut open_now) = open.lock() else {
+                return;
+            };
+            if open_now.len() >= MAX_CONNECTIONS {
+                continue; // dropped: the client sees a closed connection
+            }
+            match stream.try_clone() {
+                Ok(clone) => open_now.insert(id, clone),
+                Err(_) => continue,
+            };
+        }
+        let slot = Slot {
+            id,
+            open: open.clone(),
+        };
+        let handler = handler.clone();
+        let spawned = thread::Builder::new()
+            .name("agentphone-sandbox-conn".into())
+            .spawn(move || {
+                let _slot = slot;
+                let _ = serve_connection(&stream, limits, &*handler);
+            });
+        // On failure the closure, and with it the slot and the stream, is dropped.
+        drop(spawned);
+    }
+}
+
+/// Why a request could not be read.
+enum ReadError {
+    /// The connection closed, or stayed idle, before a new request began: close silently.
+    Idle,
+    /// The request is bad: answer this, then close.
+    Answer(Response),
+    /// The connection failed: close.
+    Io,
+}
+
+/// Reads from the connection into `buf`, within `deadline`. Ok(0) at end of stream.
+fn read_more(stream: &TcpStream, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::ErrorKind::TimedOut.into());
+    }
+    stream.set_read_timeout(Some(left))?;
+    let mut chunk = [0u8; 8192];
+    let n = (&*stream).read(&mut chunk)?;
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(n)
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Reads one request. `buf` holds bytes already received (a pipelined request) and keeps what
+/// follows this request.
+fn read_request(
+    stream: &TcpStream,
+    buf: &mut Vec<u8>,
+    limits: Limits,
+) -> Result<(Request, bool), ReadError> {
+    if buf.is_empty() {
+        match read_more(stream, buf, Instant::now() + limits.idle) {
+            Ok(0) => return Err(ReadError::Idle),
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => return Err(ReadError::Idle),
+            Err(_) => return Err(ReadError::Io),
+        }
+    }
+    let deadline = Instant::now() + limits.request;
+    let too_slow = || ReadError::Answer(Response::error(408, "request not received in time"));
+    let head_len = loop {
+        if let Some(answer) = head_too_large(buf) {
+            return Err(ReadError::Answer(answer));
+        }
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut headers);
+        match req.parse(buf) {
+            Ok(httparse::Status::Complete(n)) => break n,
+            Ok(httparse::Status::Partial) => {}
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(ReadError::Answer(Response::error(
+                    431,
+                    "too many request headers",
+                )))
+            }
             Err(e) => {
-                let body = format!("{{\"detail\":\"bad request: {e}\"}}");
-                let r = Response {
-                    status: 400,
-                    headers: vec![],
-                    body: body.into_bytes(),
-                };
-                write_response(&mut writer, &r, false)?;
+                return Err(ReadError::Answer(Response::error(
+                    400,
+                    &format!("malformed request: {e}"),
+                )))
+            }
+        }
+        match read_more(stream, buf, deadline) {
+            Ok(0) => return Err(ReadError::Io),
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => return Err(too_slow()),
+            Err(_) => return Err(ReadError::Io),
+        }
+    };
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let _ = parsed.parse(&buf[..head_len]);
+    let bad = |msg: &str| ReadError::Answer(Response::error(400, msg));
+    let method = parsed.method.unwrap_or_default().to_string();
+    let target = parsed.path.unwrap_or_default().to_string();
+    let http10 = parsed.version == Some(0);
+    let mut map = HashMap::new();
+    let mut length: Option<usize> = None;
+    for h in parsed.headers.iter() {
+        let name = h.name.to_ascii_lowercase();
+        let value = String::from_utf8_lossy(h.value).trim().to_string();
+        if name == "content-length" {
+            let n = value
+                .parse::<usize>()
+                .map_err(|_| bad("bad Content-Length"))?;
+            if length.is_some_and(|l| l != n) {
+                return Err(bad("conflicting Content-Length headers"));
+            }
+            length = Some(n);
+        }
+        if name == "transfer-encoding" {
+            return Err(ReadError::Answer(Response::error(
+                501,
+                "chunked request bodies are not supported; send Content-Length",
+            )));
+        }
+        map.insert(name, value);
+    }
+    let length = length.unwrap_or(0);
+    if length > MAX_BODY_BYTES {
+        return Err(ReadError::Answer(Response::error(
+            413,
+            "request body too large",
+        )));
+    }
+    buf.drain(..head_len);
+    while buf.len() < length {
+        match read_more(stream, buf, deadline) {
+            Ok(0) => return Err(ReadError::Io),
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => return Err(too_slow()),
+            Err(_) => return Err(ReadError::Io),
+        }
+    }
+    let body: Vec<u8> = buf.drain(..length).collect();
+    let connection = map.get("connection").map(|v| v.to_ascii_lowercase());
+    let keep_alive = match connection.as_deref() {
+        Some(v) if v.split(',').any(|t| t.trim() == "close") => false,
+        Some(v) if v.split(',').any(|t| t.trim() == "keep-alive") => true,
+        _ => !http10,
+    };
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (target, String::new()),
+    };
+    let request = Request {
+        method,
+        path,
+        query,
+        headers: map,
+        body,
+    };
+    Ok((request, keep_alive))
+}
+
+/// `431` when the head is over the limit, or a line of it is, whether complete or not.
+fn head_too_large(buf: &[u8]) -> Option<Response> {
+    let end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(buf.len(), |p| p + 4);
+    let head = &buf[..end];
+    if head.len() > MAX_HEAD_BYTES {
+        return Some(Response::error(431, "request head too large"));
+    }
+    if head
+        .split(|&b| b == b'\n')
+        .any(|l| l.len() > MAX_LINE_BYTES)
+    {
+        return Some(Response::error(431, "request header line too large"));
+    }
+    None
+}
+
+fn serve_connection(
+    stream: &TcpStream,
+    limits: Limits,
+    handler: &dyn Fn(Request) -> Reply,
+) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(Some(limits.write))?;
+    let mut buf = Vec::new();
+    loop {
+        let (request, keep_alive) = match read_request(stream, &mut buf, limits) {
+            Ok(r) => r,
+            Err(ReadError::Idle) | Err(ReadError::Io) => return Ok(()),
+            Err(ReadError::Answer(response)) => {
+                write_response(stream, &response, false)?;
                 return Ok(());
             }
         };
-        let keep_alive = !request
-            .header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        match handler(request) {
-            Reply::Respond(r) => write_response(&mut writer, &r, keep_alive)?,
+        let reply = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
+            Reply::Respond(Response::error(500, "internal error in the sandbox"))
+        });
+        match reply {
+            Reply::Respond(r) => write_response(stream, &r, keep_alive)?,
             Reply::Drop => return Ok(()),
         }
         if !keep_alive {
@@ -174,97 +421,235 @@ fn serve_connection(stream: TcpStream, handler: &dyn Fn(Request) -> Reply) -> io
     }
 }
 
-fn bad(msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
+/// 1xx, 204 and 304 answers carry no body (and 204 no `Content-Length`).
+fn has_body(status: u16) -> bool {
+    !(status < 200 || status == 204 || status == 304)
 }
 
-/// Reads one request; `None` when the client closed the connection between requests.
-fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
-    let mut line = String::new();
-    let mut head_bytes = 0;
-    let mut read_line = |line: &mut String| -> io::Result<usize> {
-        line.clear();
-        let n = reader.by_ref().take(8192).read_line(line)?;
-        head_bytes += n;
-        if head_bytes > MAX_HEAD_BYTES {
-            return Err(bad("request head too large"));
-        }
-        Ok(n)
-    };
-    if read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(bad("unsupported HTTP version"));
-    }
-    let (method, target) = (method.to_string(), target.to_string());
-    let mut headers = HashMap::new();
-    loop {
-        if read_line(&mut line)? == 0 {
-            return Err(bad("connection closed in the request head"));
-        }
-        let l = line.trim_end_matches(['\r', '\n']);
-        if l.is_empty() {
-            break;
-        }
-        let (name, value) = l.split_once(':').ok_or_else(|| bad("malformed header"))?;
-        headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
-    }
-    if headers.contains_key("transfer-encoding") {
-        return Err(bad(
-            "chunked request bodies are not supported; send Content-Length",
-        ));
-    }
-    let length: usize = match headers.get("content-length") {
-        Some(v) => v.parse().map_err(|_| bad("bad Content-Length"))?,
-        None => 0,
-    };
-    if length > MAX_BODY_BYTES {
-        return Err(bad("request body too large"));
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target, String::new()),
-    };
-    Ok(Some(Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    }))
-}
-
-fn write_response(w: &mut TcpStream, r: &Response, keep_alive: bool) -> io::Result<()> {
+fn write_response(mut w: &TcpStream, r: &Response, keep_alive: bool) -> io::Result<()> {
     let reason = ureq::http::StatusCode::from_u16(r.status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Unknown");
-    let mut out = Vec::with_capacity(256 + r.body.len());
-    write!(
-        out,
-        "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\n",
-        r.status,
-        r.body.len()
-    )?;
-    if !r.body.is_empty() {
+    let body: &[u8] = if has_body(r.status) { &r.body } else { &[] };
+    let mut out = Vec::with_capacity(256 + body.len());
+    write!(out, "HTTP/1.1 {} {reason}\r\n", r.status)?;
+    if has_body(r.status) {
+        write!(out, "Content-Length: {}\r\n", body.len())?;
+    }
+    if !body.is_empty() {
         out.extend_from_slice(b"Content-Type: application/json\r\n");
     }
-    if !keep_alive {
-        out.extend_from_slice(b"Connection: close\r\n");
-    }
+    out.extend_from_slice(if keep_alive {
+        b"Connection: keep-alive\r\n"
+    } else {
+        b"Connection: close\r\n"
+    });
     for (k, v) in &r.headers {
         write!(out, "{k}: {v}\r\n")?;
     }
     out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(&r.body);
+    out.extend_from_slice(body);
     w.write_all(&out)?;
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            idle: Duration::from_millis(300),
+            request: Duration::from_millis(400),
+            write: Duration::from_secs(5),
+        }
+    }
+
+    /// Answers `status` (from the path `/status/N`) with a small body; `/panic` panics.
+    fn server() -> Server {
+        let handler: Handler = Arc::new(|req: Request| {
+            if req.path == "/panic" {
+                panic!("handler bug");
+            }
+            let status = req
+                .path
+                .strip_prefix("/status/")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(200);
+            Reply::Respond(Response {
+                status,
+                headers: Vec::new(),
+                body: b"{\"ok\":true}".to_vec(),
+            })
+        });
+        Server::start(0, limits(), handler).unwrap()
+    }
+
+    fn connect(s: &Server) -> TcpStream {
+        let c = TcpStream::connect(s.addr()).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c
+    }
+
+    /// Everything the server sends until it closes the connection.
+    fn read_all(mut c: &TcpStream) -> String {
+        let mut out = Vec::new();
+        let _ = c.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn send(mut c: &TcpStream, bytes: &[u8]) {
+        c.write_all(bytes).unwrap();
+    }
+
+    #[test]
+    fn a_long_header_line_or_head_is_431_never_a_second_header() {
+        let s = server();
+        let long = "a".repeat(MAX_LINE_BYTES + 10);
+        let c = connect(&s);
+        send(
+            &c,
+            format!("GET / HTTP/1.1\r\nX-Long: {long}\r\n\r\n").as_bytes(),
+        );
+        let out = read_all(&c);
+        assert!(out.starts_with("HTTP/1.1 431 "), "{out:.80}");
+        assert_eq!(
+            out.matches("HTTP/1.1").count(),
+            1,
+            "one answer, then closed"
+        );
+
+        let c = connect(&s);
+        let many: String = (0..MAX_HEAD_BYTES / 100 + 10)
+            .map(|i| format!("X-H{i}: {}\r\n", "b".repeat(90)))
+            .collect();
+        send(&c, format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes());
+        assert!(read_all(&c).starts_with("HTTP/1.1 431 "));
+    }
+
+    #[test]
+    fn a_slow_sender_is_cut_off_at_the_request_deadline() {
+        let s = server();
+        let c = connect(&s);
+        // Part of the head, then nothing: the deadline, not the idle timeout, applies.
+        send(&c, b"GET / HTTP/1.1\r\nHost: x\r\n");
+        assert!(read_all(&c).starts_with("HTTP/1.1 408 "));
+
+        // A body that trickles in slower than the deadline allows.
+        let c = connect(&s);
+        send(&c, b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n");
+        for _ in 0..8 {
+            if (&c).write_all(b"x").is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        assert!(read_all(&c).starts_with("HTTP/1.1 408 "));
+    }
+
+    #[test]
+    fn an_idle_keep_alive_connection_is_closed_without_a_word() {
+        let s = server();
+        let c = connect(&s);
+        send(&c, b"GET / HTTP/1.1\r\n\r\n");
+        let out = read_all(&c);
+        assert_eq!(out.matches("HTTP/1.1 ").count(), 1, "{out}");
+        assert!(
+            out.starts_with("HTTP/1.1 200 ") && out.ends_with("{\"ok\":true}"),
+            "{out}"
+        );
+
+        let c = connect(&s);
+        assert_eq!(
+            read_all(&c),
+            "",
+            "nothing sent to a connection that sent nothing"
+        );
+    }
+
+    #[test]
+    fn http_1_0_closes_by_default_and_keeps_alive_when_asked() {
+        let s = server();
+        let c = connect(&s);
+        send(&c, b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n");
+        let out = read_all(&c);
+        assert_eq!(out.matches("HTTP/1.1 200").count(), 1, "{out}");
+        assert!(out.contains("Connection: close"), "{out}");
+
+        let c = connect(&s);
+        send(
+            &c,
+            b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(read_all(&c).matches("HTTP/1.1 200").count(), 2);
+    }
+
+    #[test]
+    fn no_body_on_204_and_304() {
+        let s = server();
+        for status in [204, 304] {
+            let c = connect(&s);
+            send(
+                &c,
+                format!("GET /status/{status} HTTP/1.1\r\n\r\nGET /status/200 HTTP/1.1\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            let out = read_all(&c);
+            let (first, second) = out.split_at(out.find("HTTP/1.1 200").expect("second answer"));
+            assert!(first.starts_with(&format!("HTTP/1.1 {status} ")), "{out}");
+            assert!(
+                first.ends_with("\r\n\r\n") && !first.contains("ok"),
+                "{first:?}"
+            );
+            assert!(
+                !first.contains("Content-Length") || status == 304,
+                "{first:?}"
+            );
+            assert!(second.ends_with("{\"ok\":true}"), "{second:?}");
+        }
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_500_and_frees_the_slot() {
+        let s = server();
+        for _ in 0..3 {
+            let c = connect(&s);
+            send(&c, b"GET /panic HTTP/1.1\r\n\r\n");
+            let mut first = [0u8; 12];
+            (&c).read_exact(&mut first).unwrap();
+            assert_eq!(&first, b"HTTP/1.1 500");
+        }
+        // Each connection's slot is given back once it ends (the idle timeout closes them).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while s.open_connections() > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(s.open_connections(), 0);
+    }
+
+    #[test]
+    fn bad_requests_get_their_status_then_close() {
+        let s = server();
+        for (request, status) in [
+            (&b"NOT HTTP\r\n\r\n"[..], "400"),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "501",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n",
+                "413",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                "400",
+            ),
+        ] {
+            let c = connect(&s);
+            send(&c, request);
+            let out = read_all(&c);
+            assert!(out.starts_with(&format!("HTTP/1.1 {status} ")), "{out}");
+        }
+    }
 }

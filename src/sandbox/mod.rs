@@ -11,7 +11,8 @@
 //! - agents: the sandbox starts with [`DEFAULT_AGENT`] (`agt_sandbox`); add more with
 //!   [`Sandbox::add_agent`] or `POST /sandbox/agents {"id": "..."}`;
 //! - inbound SMS: [`Sandbox::deliver_sms`] or `POST /sandbox/numbers/{id}/messages
-//!   {"from": "+1...", "body": "..."}`;
+//!   {"from": "+1...", "body": "...", "receivedAt": "..." (optional)}`; messages may share one
+//!   `receivedAt` ([`Sandbox::deliver_sms_at`]), as on the real API;
 //! - faults: [`Sandbox::inject`] or `POST /sandbox/faults` makes the next N requests matching a
 //!   method and path prefix answer a given status (with optional `Retry-After` and body), hang,
 //!   or drop the connection; `DELETE /sandbox/faults` clears them;
@@ -31,175 +32,27 @@
 //! assert_eq!(page.data[0].body, "hello");
 //! ```
 
-mod api;
+mod agents;
+mod faults;
 mod http;
+mod numbers;
+mod state;
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 
-pub use api::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
+pub use faults::{Fault, FaultAction};
+pub use http::{MAX_BODY_BYTES, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_LINE_BYTES};
+pub use state::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
 
 use crate::error::{ApiErrorBody, Error, ErrorKind};
 use crate::{Client, ClientBuilder, Message};
-use api::{envelope, Answer, State};
-use http::{Reply, Request, Response, Server};
-
-/// What an injected fault does to a matching request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FaultAction {
-    /// Answer this status instead, with an optional `Retry-After` (seconds) and body (default:
-    /// the error envelope with code `SANDBOX_FAULT`). The request is not acted on.
-    Status {
-        /// The HTTP status.
-        status: u16,
-        /// `Retry-After`, in seconds.
-        retry_after: Option<u64>,
-        /// The body; `None` for the default envelope.
-        body: Option<Value>,
-    },
-    /// Hold the answer back this long, then act on the request and answer normally (by then the
-    /// client has usually given up: the server acted, the client does not know).
-    Hang(Duration),
-    /// Read the request, then close the connection without acting or answering.
-    Drop,
-}
-
-/// A fault for the next `count` requests whose method and path match.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
-    /// `None` matches every method.
-    pub method: Option<String>,
-    /// Matches paths that start with this (e.g. `/v1/numbers`); `/` matches all.
-    pub path_prefix: String,
-    /// How many matching requests it applies to.
-    pub count: u32,
-    /// What it does.
-    pub action: FaultAction,
-}
-
-impl Fault {
-    /// Answer `status` to the next matching request.
-    pub fn status(status: u16) -> Fault {
-        Fault::new(FaultAction::Status {
-            status,
-            retry_after: None,
-            body: None,
-        })
-    }
-
-    /// Hold the next matching request's answer back for `delay`.
-    pub fn hang(delay: Duration) -> Fault {
-        Fault::new(FaultAction::Hang(delay))
-    }
-
-    /// Close the connection of the next matching request without answering.
-    pub fn drop_connection() -> Fault {
-        Fault::new(FaultAction::Drop)
-    }
-
-    fn new(action: FaultAction) -> Fault {
-        Fault {
-            method: None,
-            path_prefix: "/".into(),
-            count: 1,
-            action,
-        }
-    }
-
-    /// Only requests with this method.
-    pub fn method(mut self, method: &str) -> Fault {
-        self.method = Some(method.to_ascii_uppercase());
-        self
-    }
-
-    /// Only requests whose path starts with `prefix`.
-    pub fn path_prefix(mut self, prefix: &str) -> Fault {
-        self.path_prefix = prefix.to_string();
-        self
-    }
-
-    /// Apply to the next `count` matching requests (default 1).
-    pub fn times(mut self, count: u32) -> Fault {
-        self.count = count;
-        self
-    }
-
-    /// With [`Fault::status`]: send `Retry-After: seconds`.
-    pub fn retry_after(mut self, seconds: u64) -> Fault {
-        if let FaultAction::Status { retry_after, .. } = &mut self.action {
-            *retry_after = Some(seconds);
-        }
-        self
-    }
-
-    /// With [`Fault::status`]: answer this body instead of the default envelope.
-    pub fn body(mut self, value: Value) -> Fault {
-        if let FaultAction::Status { body, .. } = &mut self.action {
-            *body = Some(value);
-        }
-        self
-    }
-
-    fn matches(&self, req: &Request) -> bool {
-        self.count > 0
-            && self.method.as_deref().is_none_or(|m| m == req.method)
-            && req.path.starts_with(&self.path_prefix)
-    }
-
-    /// From the body of `POST /sandbox/faults`: `{"method", "pathPrefix", "count", and one of
-    /// "status" (with "retryAfter", "body"), "hangMs", or "drop": true}`.
-    fn from_json(obj: &Map<String, Value>) -> Result<Fault, String> {
-        const KEYS: [&str; 8] = [
-            "method",
-            "pathPrefix",
-            "count",
-            "status",
-            "retryAfter",
-            "body",
-            "hangMs",
-            "drop",
-        ];
-        if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(format!("unknown key {k:?}"));
-        }
-        let uint = |k: &str| -> Result<Option<u64>, String> {
-            match obj.get(k) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .map(Some)
-                    .ok_or(format!("{k} must be a whole number")),
-            }
-        };
-        let action = match (uint("status")?, uint("hangMs")?, obj.get("drop")) {
-            (Some(status), None, None) if (100..=599).contains(&status) => FaultAction::Status {
-                status: status as u16,
-                retry_after: uint("retryAfter")?,
-                body: obj.get("body").cloned(),
-            },
-            (None, Some(ms), None) => FaultAction::Hang(Duration::from_millis(ms)),
-            (None, None, Some(Value::Bool(true))) => FaultAction::Drop,
-            _ => {
-                return Err(
-                    "give exactly one of status (100-599), hangMs, or drop: true".to_string(),
-                )
-            }
-        };
-        let string = |k: &str| match obj.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("{k} must be a string")),
-        };
-        Ok(Fault {
-            method: string("method")?.map(|m| m.to_ascii_uppercase()),
-            path_prefix: string("pathPrefix")?.unwrap_or_else(|| "/".into()),
-            count: uint("count")?.unwrap_or(1).min(u32::MAX.into()) as u32,
-            action,
-        })
-    }
-}
+use http::{Limits, Reply, Request, Response, Server};
+use state::{envelope, Answer, State};
 
 /// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.
 #[derive(Clone, PartialEq)]
@@ -248,7 +101,7 @@ struct Shared {
     api_key: String,
     state: Mutex<State>,
     faults: Mutex<Vec<Fault>>,
-    log: Mutex<Vec<RecordedRequest>>,
+    log: Mutex<VecDeque<RecordedRequest>>,
     next_request_id: std::sync::atomic::AtomicU64,
 }
 
@@ -280,6 +133,7 @@ pub struct SandboxBuilder {
     api_key: Option<String>,
     agents: Vec<String>,
     number_limit: usize,
+    limits: Limits,
 }
 
 impl SandboxBuilder {
@@ -307,6 +161,26 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long an idle keep-alive connection is kept open (default 60 s); it is then closed
+    /// without a word, as servers do.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle = timeout;
+        self
+    }
+
+    /// How long a client may take to send one request's head and body, from its first byte
+    /// (default 30 s); a slower one gets `408` and the connection is closed.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request = timeout;
+        self
+    }
+
+    /// How long writing one response may take (default 30 s).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.write = timeout;
+        self
+    }
+
     /// Starts listening.
     pub fn start(self) -> std::io::Result<Sandbox> {
         let api_key = self
@@ -318,11 +192,15 @@ impl SandboxBuilder {
             api_key,
             state: Mutex::new(State::new(agents, self.number_limit)),
             faults: Mutex::new(Vec::new()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
             next_request_id: Default::default(),
         });
         let handler_shared = shared.clone();
-        let server = Server::start(self.port, Arc::new(move |req| handle(&handler_shared, req)))?;
+        let server = Server::start(
+            self.port,
+            self.limits,
+            Arc::new(move |req| handle(&handler_shared, req)),
+        )?;
         Ok(Sandbox {
             base_url: format!("http://{}", server.addr()),
             shared,
@@ -344,6 +222,7 @@ impl Sandbox {
             api_key: None,
             agents: Vec::new(),
             number_limit: DEFAULT_NUMBER_LIMIT,
+            limits: Limits::default(),
         }
     }
 
@@ -379,9 +258,31 @@ impl Sandbox {
         lock(&self.shared.state).add_agent(id);
     }
 
-    /// Delivers an inbound SMS from `from` (E.164) to an active number.
+    /// Delivers an inbound SMS from `from` (E.164) to an active number, received now.
     pub fn deliver_sms(&self, number_id: &str, from: &str, body: &str) -> Result<Message, Error> {
-        let result = lock(&self.shared.state).deliver(number_id, from, body);
+        self.deliver(number_id, from, body, None)
+    }
+
+    /// Delivers an inbound SMS received at a given time. Several messages may share one
+    /// `receivedAt`, as on the real API: a list then puts the later arrival first.
+    pub fn deliver_sms_at(
+        &self,
+        number_id: &str,
+        from: &str,
+        body: &str,
+        received_at: DateTime<Utc>,
+    ) -> Result<Message, Error> {
+        self.deliver(number_id, from, body, Some(received_at))
+    }
+
+    fn deliver(
+        &self,
+        number_id: &str,
+        from: &str,
+        body: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Message, Error> {
+        let result = lock(&self.shared.state).deliver(number_id, from, body, at);
         match result {
             Ok(v) => {
                 serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
@@ -411,7 +312,7 @@ impl Sandbox {
 
     /// Every request received so far (at most [`MAX_RECORDED_REQUESTS`], oldest first).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).clone()
+        lock(&self.shared.log).iter().cloned().collect()
     }
 
     /// Forgets the recorded requests.
@@ -445,9 +346,9 @@ fn handle(shared: &Shared, req: Request) -> Reply {
     {
         let mut log = lock(&shared.log);
         if log.len() >= MAX_RECORDED_REQUESTS {
-            log.remove(0);
+            log.pop_front();
         }
-        log.push(RecordedRequest {
+        log.push_back(RecordedRequest {
             method: req.method.clone(),
             path: req.path.clone(),
             query: req.query.clone(),
@@ -542,5 +443,35 @@ fn add_fault(shared: &Shared, body: &[u8]) -> Answer {
             &format!("fault: {message}"),
             Value::Null,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_log_is_a_bounded_ring() {
+        let sb = Sandbox::start().unwrap();
+        for i in 0..MAX_RECORDED_REQUESTS + 5 {
+            let req = Request {
+                method: "GET".into(),
+                path: format!("/v1/numbers/num_{i}"),
+                query: String::new(),
+                headers: Default::default(),
+                body: Vec::new(),
+            };
+            handle(&sb.shared, req);
+        }
+        let log = sb.requests();
+        assert_eq!(log.len(), MAX_RECORDED_REQUESTS);
+        assert_eq!(
+            log[0].path, "/v1/numbers/num_5",
+            "the oldest are forgotten first"
+        );
+        assert_eq!(
+            log[log.len() - 1].path,
+            format!("/v1/numbers/num_{}", MAX_RECORDED_REQUESTS + 4)
+        );
     }
 }

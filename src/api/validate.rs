@@ -5,7 +5,8 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::Error;
-use crate::model::{CreateNumber, ListMessages, ListNumbers};
+use crate::model::messages::ListMessages;
+use crate::model::numbers::{CreateNumber, ListNumbers};
 
 /// Page-size range of `GET /v1/numbers`.
 pub const NUMBERS_LIMIT: (u32, u32) = (1, 100);
@@ -96,9 +97,19 @@ pub(crate) fn create_number(req: &CreateNumber) -> Result<CreateNumber, Error> {
     Ok(req)
 }
 
+/// The largest `offset` the API accepts (it stores it as a signed 64-bit integer).
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
 /// Checks a list query.
 pub(crate) fn list_numbers(q: &ListNumbers) -> Result<(), Error> {
-    limit(q.limit, NUMBERS_LIMIT)
+    limit(q.limit, NUMBERS_LIMIT)?;
+    match q.offset {
+        Some(o) if o > MAX_OFFSET => Err(Error::invalid(
+            "offset",
+            format_args!("must be at most {MAX_OFFSET}, got {o}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks a messages query.
@@ -154,6 +165,12 @@ mod tests {
         assert!(list_numbers(&ListNumbers::new().limit(100)).is_ok());
         assert!(list_numbers(&ListNumbers::new().limit(0)).is_err());
         assert!(list_numbers(&ListNumbers::new().limit(101)).is_err());
+        assert!(list_numbers(&ListNumbers::new().offset(MAX_OFFSET)).is_ok());
+        let e = list_numbers(&ListNumbers::new().offset(MAX_OFFSET + 1)).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "offset: must be at most 9223372036854775807, got 9223372036854775808"
+        );
         assert!(list_messages(&ListMessages::new().limit(200)).is_ok());
         let e = list_messages(&ListMessages::new().limit(201)).unwrap_err();
         assert_eq!(e.message(), "limit: must be between 1 and 200, got 201");

@@ -1,15 +1,14 @@
 //! Agent operations ([`Agents`]): attach a number to an agent and detach it.
 
-use crate::client::Client;
+use super::validate;
 use crate::error::Error;
-use crate::model::{AttachedNumber, DetachedNumber};
-use crate::transport::{ApiRequest, Call, Method};
-use crate::validate;
+use crate::model::agents::{AttachedNumber, DetachedNumber};
+use crate::transport::{ApiRequest, Call, Method, Transport};
 
-/// Agent operations, from [`Client::agents`].
+/// Agent operations, from [`Client::agents`](crate::Client::agents).
 #[derive(Debug, Clone, Copy)]
 pub struct Agents<'a> {
-    pub(crate) client: &'a Client,
+    pub(crate) transport: &'a Transport,
 }
 
 #[derive(serde::Serialize)]
@@ -47,15 +46,16 @@ pub(crate) mod calls {
 impl Agents<'_> {
     /// Attaches a number to an agent: `POST /v1/agents/{agentId}/numbers` with `{"numberId"}`.
     ///
-    /// Retried only when the request provably never reached the server, or on 429.
+    /// Retried only when the request provably never reached the server, or on 429; otherwise a
+    /// failure may have [`Error::may_have_succeeded`] set.
     pub fn attach_number(&self, agent_id: &str, number_id: &str) -> Result<AttachedNumber, Error> {
-        self.client
-            .execute(calls::attach_number(agent_id, number_id)?)
+        self.transport
+            .execute(&calls::attach_number(agent_id, number_id)?)
     }
 
     /// Detaches a number from an agent: `DELETE /v1/agents/{agentId}/numbers/{numberId}`.
     pub fn detach_number(&self, agent_id: &str, number_id: &str) -> Result<DetachedNumber, Error> {
-        self.client
-            .execute(calls::detach_number(agent_id, number_id)?)
+        self.transport
+            .execute(&calls::detach_number(agent_id, number_id)?)
     }
 }

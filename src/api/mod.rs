@@ -1,0 +1,7 @@
+//! The typed operations, one file per resource: each builds its requests (validated, ids
+//! encoded) as [`Call`](crate::transport::Call)s on the transport, and offers the iterators over
+//! its paged lists.
+
+pub(crate) mod agents;
+pub(crate) mod numbers;
+pub(crate) mod validate;

@@ -1,0 +1,249 @@
+//! The boundary every export goes through: panics caught, `out` pointers checked and always
+//! set, C strings borrowed and returned, and results or errors turned into the contract's JSON.
+
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::agentphone_status;
+use super::agentphone_status as S;
+use crate::error::Error;
+use crate::model::CForm;
+use crate::transport::{Call, Transport};
+use crate::Client;
+
+/// What a call failed with, before it becomes the error JSON.
+pub(crate) enum CallError {
+    Error(Error),
+    Panic,
+}
+
+impl From<Error> for CallError {
+    fn from(e: Error) -> CallError {
+        CallError::Error(e)
+    }
+}
+
+impl CallError {
+    fn status(&self) -> agentphone_status {
+        match self {
+            CallError::Error(e) => agentphone_status::for_kind(e.kind()),
+            CallError::Panic => S::AGENTPHONE_INTERNAL_ERROR,
+        }
+    }
+
+    /// The error object of the C contract: every key always present.
+    pub fn to_json(&self) -> String {
+        let value = match self {
+            CallError::Error(e) => json!({
+                "code": e.kind().as_str(),
+                "message": e.message(),
+                "status": e.status(),
+                "apiCode": e.code(),
+                "details": e.details(),
+                "requestId": e.request_id(),
+                "retryAfterMs": e.retry_after().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                "retryable": e.is_retryable(),
+                "mayHaveSucceeded": e.may_have_succeeded(),
+            }),
+            CallError::Panic => json!({
+                "code": "internal_error",
+                "message": "internal error: a panic was caught at the C boundary (a bug; please report it)",
+                "status": null, "apiCode": null, "details": null, "requestId": null,
+                "retryAfterMs": null, "retryable": false, "mayHaveSucceeded": false,
+            }),
+        };
+        value.to_string()
+    }
+}
+
+/// Copies text into a string allocated with `malloc`, owned by the caller and freed with
+/// `free` (through `agentphone_string_free`): the caller may truncate or tokenize it in place
+/// first. Text with a NUL byte (never produced: JSON escapes it) is replaced by an error object.
+pub(crate) fn c_string(text: &str) -> *mut c_char {
+    const NUL_FALLBACK: &str = r#"{"code":"internal_error","message":"result held a NUL byte"}"#;
+    let bytes = if text.as_bytes().contains(&0) {
+        NUL_FALLBACK.as_bytes()
+    } else {
+        text.as_bytes()
+    };
+    let size = bytes.len() + 1;
+    // SAFETY: malloc may be called with any size; the result is checked for NULL below.
+    let p = unsafe { libc::malloc(size) }.cast::<u8>();
+    if p.is_null() {
+        // As for any allocation in Rust: out of memory ends the process.
+        std::alloc::handle_alloc_error(
+            std::alloc::Layout::array::<u8>(size).unwrap_or(std::alloc::Layout::new::<u8>()),
+        );
+    }
+    // SAFETY: `p` is a fresh allocation of `size` bytes; `bytes` does not overlap it.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len());
+        *p.add(bytes.len()) = 0;
+    }
+    p.cast()
+}
+
+/// Frees a string from [`c_string`].
+///
+/// SAFETY (for callers): `s` is NULL or came from [`c_string`] and was not freed yet.
+pub(crate) unsafe fn free_c_string(s: *mut c_char) {
+    // SAFETY: from malloc (or NULL, which free ignores), freed once by the contract.
+    unsafe { libc::free(s.cast()) }
+}
+
+/// The panic/NULL boundary of every operation: checks `out`, runs `f` with panics caught, and
+/// stores the result or the error JSON in `*out`.
+pub(crate) fn boundary(
+    out: *mut *mut c_char,
+    f: impl FnOnce() -> Result<String, CallError>,
+) -> agentphone_status {
+    if out.is_null() {
+        return S::AGENTPHONE_INVALID_ARGUMENT;
+    }
+    let (status, text) = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(text)) => (S::AGENTPHONE_OK, text),
+        Ok(Err(failure)) => (failure.status(), failure.to_json()),
+        Err(_) => (S::AGENTPHONE_INTERNAL_ERROR, CallError::Panic.to_json()),
+    };
+    // SAFETY: `out` is non-NULL (checked above) and the caller promises it points to writable
+    // storage for one pointer.
+    unsafe { *out = c_string(&text) };
+    status
+}
+
+/// Sends a call and returns its result in the C contract's form (see [`CForm`]): the body as
+/// received when nothing needs rewriting, else the body with the rewrites made.
+pub(crate) fn send<T: DeserializeOwned + CForm>(
+    transport: &Transport,
+    call: &Call<T>,
+) -> Result<String, CallError> {
+    let text = transport.send(&call.request, |body| {
+        // The documented shape, checked exactly as the Rust API decodes it.
+        serde_json::from_slice::<T>(body).map_err(|e| e.to_string())?;
+        let mut value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if T::rewrite(&mut value) {
+            serde_json::to_string(&value).map_err(|e| e.to_string())
+        } else {
+            // serde_json accepted it, so it is UTF-8.
+            String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+        }
+    })?;
+    Ok(text)
+}
+
+/// Borrows the client behind a handle.
+///
+/// SAFETY (for callers): `client` is NULL or a pointer from `agentphone_client_new` not yet freed.
+pub(crate) unsafe fn client_ref<'a>(
+    client: *const super::agentphone_client,
+) -> Result<&'a Client, CallError> {
+    // SAFETY: see the function's contract; NULL is checked by `as_ref`.
+    unsafe { client.as_ref() }
+        .map(|c| &c.client)
+        .ok_or_else(|| Error::invalid("client", "must not be NULL").into())
+}
+
+/// Borrows a C string argument as UTF-8; NULL is `None`.
+///
+/// SAFETY (for callers): `s` is NULL or points to a NUL-terminated string valid for the call.
+pub(crate) unsafe fn opt_str<'a>(
+    name: &str,
+    s: *const c_char,
+) -> Result<Option<&'a str>, CallError> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated by the function's contract.
+    let bytes = unsafe { CStr::from_ptr(s) };
+    bytes
+        .to_str()
+        .map(Some)
+        .map_err(|_| Error::invalid(name, "is not valid UTF-8").into())
+}
+
+/// Borrows a required C string argument; NULL is an error naming it.
+///
+/// SAFETY (for callers): as [`opt_str`].
+pub(crate) unsafe fn req_str<'a>(name: &str, s: *const c_char) -> Result<&'a str, CallError> {
+    // SAFETY: forwarded contract.
+    unsafe { opt_str(name, s) }?.ok_or_else(|| Error::invalid(name, "must not be NULL").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use std::ptr;
+
+    fn take(p: *mut c_char) -> String {
+        assert!(!p.is_null());
+        // SAFETY: a NUL-terminated string from the boundary, freed here once.
+        let s = unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+        // SAFETY: as above; not used afterwards.
+        unsafe { free_c_string(p) };
+        s
+    }
+
+    #[test]
+    fn a_panic_is_caught_and_reported_as_internal_error() {
+        let mut out = ptr::null_mut();
+        let status = boundary(&mut out, || panic!("boom"));
+        assert_eq!(status, S::AGENTPHONE_INTERNAL_ERROR);
+        let v: Value = serde_json::from_str(&take(out)).unwrap();
+        assert_eq!(v["code"], "internal_error");
+        assert_eq!(v["status"], Value::Null);
+        assert_eq!(v["mayHaveSucceeded"], false);
+    }
+
+    #[test]
+    fn null_out_is_refused_without_running() {
+        let mut ran = false;
+        let status = boundary(ptr::null_mut(), || {
+            ran = true;
+            Ok(String::new())
+        });
+        assert_eq!(status, S::AGENTPHONE_INVALID_ARGUMENT);
+        assert!(!ran);
+    }
+
+    #[test]
+    fn error_json_has_every_key_and_saturates_the_wait() {
+        let e = Error::new(ErrorKind::RateLimited, "slow down")
+            .with_status(429)
+            .with_retry_after(Some(std::time::Duration::MAX))
+            .with_verdict(true, false);
+        let v: Value = serde_json::from_str(&CallError::Error(e).to_json()).unwrap();
+        assert_eq!(v["retryAfterMs"], u64::MAX);
+        assert_eq!(
+            (v["retryable"].clone(), v["mayHaveSucceeded"].clone()),
+            (json!(true), json!(false))
+        );
+        for key in [
+            "code",
+            "message",
+            "status",
+            "apiCode",
+            "details",
+            "requestId",
+        ] {
+            assert!(v.get(key).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn strings_are_malloced_and_nul_safe() {
+        let p = c_string("{\"a\":1}");
+        // SAFETY: a fresh malloc'd string; editing it in place and freeing it with free() is
+        // exactly what the contract allows.
+        unsafe {
+            *p.add(4) = 0;
+            assert_eq!(CStr::from_ptr(p).to_str().unwrap(), "{\"a\"");
+            free_c_string(p);
+        }
+        let text = take(c_string("a\0b"));
+        assert!(text.contains("internal_error"), "{text}");
+    }
+}

@@ -1,0 +1,82 @@
+//! The client handle: `agentphone_client_new` and `agentphone_client_free`.
+
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use super::boundary::{boundary, opt_str};
+use super::input::build_client;
+use super::{agentphone_client, agentphone_status, agentphone_string_free};
+use crate::error::Error;
+
+/// Creates a client from a JSON config object (or NULL for all defaults).
+///
+/// Keys, all optional: `apiKey` (else `AGENTPHONE_API_KEY`), `baseUrl` (else `AGENTPHONE_BASE_URL`,
+/// else `https://api.agentphone.ai`; http only for loopback hosts), `timeoutMs` (per attempt,
+/// default 30000), `connectTimeoutMs` (default 10000), `maxRetries` (default 2, at most 10),
+/// `subAccountId`, `maxResponseBytes` (default 16 MiB), `userAgent` (appended to
+/// `agentphone-rust/<version>`).
+///
+/// On success returns `AGENTPHONE_OK`, stores the client in `*client_out` and sets `*error_out`
+/// to NULL. Otherwise returns `AGENTPHONE_INVALID_ARGUMENT` (no key anywhere, an empty key, a bad
+/// URL, plain http to a non-loopback host, a negative or absurd number, an unknown key, bad
+/// JSON), sets `*client_out` to NULL and `*error_out` to the error JSON, which the caller frees
+/// with `agentphone_string_free`. `error_out` may be NULL when the caller does not want the
+/// details. Sends nothing.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `client_out` points to writable storage for
+/// one pointer; `error_out` is NULL or does.
+#[no_mangle]
+pub unsafe extern "C" fn agentphone_client_new(
+    config_json: *const c_char,
+    client_out: *mut *mut agentphone_client,
+    error_out: *mut *mut c_char,
+) -> agentphone_status {
+    let mut text: *mut c_char = ptr::null_mut();
+    let status = boundary(&mut text, || {
+        if client_out.is_null() {
+            return Err(Error::invalid("client_out", "must not be NULL").into());
+        }
+        // SAFETY: `client_out` is non-NULL and writable by the contract.
+        unsafe { *client_out = ptr::null_mut() };
+        // SAFETY: `config_json` is NULL or NUL-terminated by the contract.
+        let config = unsafe { opt_str("config_json", config_json) }?;
+        let client = build_client(config)?;
+        let handle = Box::into_raw(Box::new(agentphone_client { client }));
+        // SAFETY: as above.
+        unsafe { *client_out = handle };
+        Ok(String::new())
+    });
+    if status == agentphone_status::AGENTPHONE_OK {
+        // On success the boundary stored an empty result that is not handed out.
+        // SAFETY: from the boundary's `c_string`, freed once here.
+        unsafe { agentphone_string_free(text) };
+        text = ptr::null_mut();
+    }
+    if error_out.is_null() {
+        // SAFETY: from the boundary's `c_string` (or NULL), not handed to the caller.
+        unsafe { agentphone_string_free(text) };
+    } else {
+        // SAFETY: non-NULL and writable by the contract.
+        unsafe { *error_out = text };
+    }
+    status
+}
+
+/// Frees a client and closes its connections. NULL does nothing. Must not race with other calls
+/// on the same client, and the handle must not be used afterwards.
+///
+/// # Safety
+/// `client` is NULL or a pointer from `agentphone_client_new` that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn agentphone_client_free(client: *mut agentphone_client) {
+    if client.is_null() {
+        return;
+    }
+    // A panic while dropping (none is known) must not unwind into C.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: from `Box::into_raw` in `agentphone_client_new`, freed once by the contract.
+        drop(unsafe { Box::from_raw(client) });
+    }));
+}

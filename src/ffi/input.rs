@@ -1,0 +1,171 @@
+//! The C API's JSON inputs, parsed by the same `Deserialize` types as the Rust API (each with
+//! `deny_unknown_fields`), so every request has one list of keys. A bad input is an
+//! [`ErrorKind::InvalidArgument`](crate::ErrorKind) naming the key that was wrong.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::client::{MAX_MAX_RESPONSE_BYTES, MAX_MAX_RETRIES, MAX_TIMEOUT};
+use crate::error::Error;
+use crate::Client;
+
+/// Parses the JSON argument `arg`; NULL means `T::default()` (the API's defaults).
+///
+/// The error names the key at fault (`limit: invalid type: ...`, `unknown field ...`), or the
+/// argument itself when the whole text is wrong (`query_json: expected value ...`).
+pub(crate) fn parse<T: DeserializeOwned + Default>(
+    arg: &str,
+    text: Option<&str>,
+) -> Result<T, Error> {
+    let Some(text) = text else {
+        return Ok(T::default());
+    };
+    // serde also reads a struct from an array (`[20]` as `{"limit": 20}`): only objects count.
+    if !text.trim_start().starts_with('{') {
+        return Err(Error::invalid(arg, "must be a JSON object"));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            return Error::invalid(arg, format_args!("is not valid JSON: {}", e.inner()));
+        }
+        let path = e.path().to_string();
+        let field = if path == "." || path == "?" {
+            arg
+        } else {
+            path.as_str()
+        };
+        Error::invalid(field, e.inner())
+    })?;
+    de.end()
+        .map_err(|e| Error::invalid(arg, format_args!("is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// The config object of `agentphone_client_new`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClientConfig {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout_ms: Option<u64>,
+    connect_timeout_ms: Option<u64>,
+    max_retries: Option<u32>,
+    sub_account_id: Option<String>,
+    max_response_bytes: Option<u64>,
+    user_agent: Option<String>,
+}
+
+/// A millisecond setting, checked here so that the error names the C key.
+fn millis(key: &str, value: Option<u64>) -> Result<Option<Duration>, Error> {
+    let max = MAX_TIMEOUT.as_millis() as u64;
+    match value {
+        Some(ms) if ms == 0 || ms > max => Err(Error::invalid(
+            key,
+            format_args!("must be between 1 and {max}, got {ms}"),
+        )),
+        other => Ok(other.map(Duration::from_millis)),
+    }
+}
+
+/// The client described by the config JSON (NULL: every default, the key from the environment).
+pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
+    let c: ClientConfig = parse("config_json", config_json)?;
+    let mut b = Client::builder();
+    if let Some(key) = c.api_key {
+        b = b.api_key(key);
+    }
+    if let Some(url) = c.base_url {
+        b = b.base_url(url);
+    }
+    if let Some(t) = millis("timeoutMs", c.timeout_ms)? {
+        b = b.timeout(t);
+    }
+    if let Some(t) = millis("connectTimeoutMs", c.connect_timeout_ms)? {
+        b = b.connect_timeout(t);
+    }
+    if let Some(n) = c.max_retries {
+        if n > MAX_MAX_RETRIES {
+            return Err(Error::invalid(
+                "maxRetries",
+                format_args!("must be at most {MAX_MAX_RETRIES}, got {n}"),
+            ));
+        }
+        b = b.max_retries(n);
+    }
+    if let Some(id) = c.sub_account_id {
+        b = b.sub_account_id(id);
+    }
+    if let Some(n) = c.max_response_bytes {
+        if n == 0 || n > MAX_MAX_RESPONSE_BYTES {
+            return Err(Error::invalid(
+                "maxResponseBytes",
+                format_args!("must be between 1 and {MAX_MAX_RESPONSE_BYTES}, got {n}"),
+            ));
+        }
+        b = b.max_response_bytes(n);
+    }
+    if let Some(ua) = c.user_agent {
+        b = b.user_agent_suffix(ua);
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CreateNumber, ListMessages, ListNumbers};
+
+    #[test]
+    fn inputs_name_the_bad_key() {
+        let e = parse::<CreateNumber>("request_json", Some(r#"{"country":"US","agentID":"a"}"#))
+            .unwrap_err();
+        assert!(e.message().contains("unknown field `agentID`"), "{e}");
+        let e = parse::<ListNumbers>("query_json", Some(r#"{"offset":-1}"#)).unwrap_err();
+        assert!(e.message().starts_with("offset: "), "{e}");
+        let e = parse::<ListNumbers>("query_json", Some(r#"{"limit":1.5}"#)).unwrap_err();
+        assert!(e.message().starts_with("limit: "), "{e}");
+        let e = parse::<ListMessages>("query_json", Some(r#"{"before":"soon"}"#)).unwrap_err();
+        assert!(e.message().starts_with("before: "), "{e}");
+        for not_object in ["[1]", "null", "1", "\"x\"", ""] {
+            let e = parse::<ListMessages>("query_json", Some(not_object)).unwrap_err();
+            assert_eq!(e.message(), "query_json: must be a JSON object");
+        }
+        for bad in ["{} x", "{", r#"{"limit": }"#, r#"{"before": "x"#] {
+            let e = parse::<ListMessages>("query_json", Some(bad)).unwrap_err();
+            assert!(
+                e.message().starts_with("query_json: is not valid JSON: "),
+                "{e}"
+            );
+        }
+        let e = build_client(Some(r#"{"apiKey":"k","timeoutMs":-5}"#)).unwrap_err();
+        assert!(e.message().starts_with("timeoutMs: "), "{e}");
+        let e = build_client(Some(r#"{"apiKey":"k","timeoutMs":0}"#)).unwrap_err();
+        assert!(e.message().starts_with("timeoutMs: must be between"), "{e}");
+        let e = build_client(Some(r#"{"apiKey":"k","maxRetries":1e9}"#)).unwrap_err();
+        assert!(e.message().starts_with("maxRetries: "), "{e}");
+        let e = build_client(Some(r#"{"apiKey":"k","apikey":"k"}"#)).unwrap_err();
+        assert!(e.message().contains("unknown field `apikey`"), "{e}");
+    }
+
+    #[test]
+    fn null_and_absent_keys_are_the_defaults() {
+        let q = parse::<CreateNumber>(
+            "request_json",
+            Some(r#"{"agentId":null,"expiresAt":"2030-01-01T00:00:00Z"}"#),
+        )
+        .unwrap();
+        assert_eq!(q.agent_id, None);
+        assert!(q.expires_at.is_some());
+        assert_eq!(
+            parse::<ListNumbers>("q", None).unwrap(),
+            ListNumbers::default()
+        );
+        assert_eq!(
+            parse::<ListNumbers>("q", Some("{}")).unwrap(),
+            ListNumbers::default()
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! Messages: the message object (with every spelling of its sender and recipient), its page,
+//! and the query of a number's messages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{rewrite_each, rewrite_timestamps, timestamp, timestamp_opt, CForm, Extra};
+
+/// A message received by (or sent from) a number.
+///
+/// On input the sender may be spelled `from_`, `from` or `fromNumber` and the recipient `to` or
+/// `toNumber`; on output they are always `from_` and `to`, as on the API's documentation page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", try_from = "RawMessage")]
+pub struct Message {
+    /// The message id, e.g. `msg_001`.
+    pub id: String,
+    /// The sender, in E.164 form.
+    #[serde(rename = "from_")]
+    pub from: String,
+    /// The recipient, in E.164 form.
+    pub to: String,
+    /// The text (empty for a message the server sent with a `null` body, such as media only).
+    pub body: String,
+    /// When the message was received.
+    #[serde(with = "timestamp")]
+    pub received_at: DateTime<Utc>,
+    /// `inbound` or `outbound`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// `sms`, `mms`, `imessage`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Delivery status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Why delivery failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// The first media attachment's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// All media attachments' URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_urls: Option<Vec<String>>,
+    /// The conversation the message belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The message as it arrives: every spelling of the sender and recipient is its own field, so a
+/// server that sends two spellings at once (`from` and `fromNumber`) still parses.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMessage {
+    id: String,
+    #[serde(rename = "from_", default)]
+    from_underscore: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    from_number: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    to_number: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(with = "timestamp")]
+    received_at: DateTime<Utc>,
+    #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    failure_reason: Option<String>,
+    #[serde(default)]
+    media_url: Option<String>,
+    #[serde(default)]
+    media_urls: Option<Vec<String>>,
+    #[serde(default)]
+    conversation_id: Option<String>,
+    #[serde(flatten)]
+    extra: Extra,
+}
+
+impl TryFrom<RawMessage> for Message {
+    type Error = String;
+
+    fn try_from(raw: RawMessage) -> Result<Message, String> {
+        let from = raw
+            .from_underscore
+            .or(raw.from)
+            .or(raw.from_number)
+            .ok_or("message has no sender (`from_`, `from` or `fromNumber`)")?;
+        let to = raw
+            .to
+            .or(raw.to_number)
+            .ok_or("message has no recipient (`to` or `toNumber`)")?;
+        Ok(Message {
+            id: raw.id,
+            from,
+            to,
+            body: raw.body.unwrap_or_default(),
+            received_at: raw.received_at,
+            direction: raw.direction,
+            channel: raw.channel,
+            status: raw.status,
+            failure_reason: raw.failure_reason,
+            media_url: raw.media_url,
+            media_urls: raw.media_urls,
+            conversation_id: raw.conversation_id,
+            extra: raw.extra,
+        })
+    }
+}
+
+/// One page of [`crate::Numbers::messages`]: newest first, cursor paging by `before`/`after`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    /// The messages on this page, newest first.
+    pub data: Vec<Message>,
+    /// True when older messages follow this page.
+    pub has_more: bool,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The query of [`crate::Numbers::messages`]. Unset fields use the API's defaults (limit 50,
+/// no time bounds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListMessages {
+    /// Page size, 1 to 200.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only messages received before this time.
+    #[serde(
+        default,
+        with = "timestamp_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub before: Option<DateTime<Utc>>,
+    /// Only messages received after this time.
+    #[serde(
+        default,
+        with = "timestamp_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub after: Option<DateTime<Utc>>,
+}
+
+impl ListMessages {
+    /// The API's defaults; chain the setters below.
+    pub fn new() -> ListMessages {
+        ListMessages::default()
+    }
+
+    /// Sets the page size (1 to 200).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Only messages received before this time.
+    pub fn before(mut self, before: DateTime<Utc>) -> Self {
+        self.before = Some(before);
+        self
+    }
+
+    /// Only messages received after this time.
+    pub fn after(mut self, after: DateTime<Utc>) -> Self {
+        self.after = Some(after);
+        self
+    }
+}
+
+impl CForm for Message {
+    fn rewrite(value: &mut Value) -> bool {
+        let mut changed = rewrite_timestamps(value, &["receivedAt"]);
+        let Some(obj) = value.as_object_mut() else {
+            return changed;
+        };
+        // The spellings in the order the typed decoding prefers them.
+        for (canonical, others) in [("from_", ["from", "fromNumber"]), ("to", ["toNumber", ""])] {
+            for other in others.into_iter().filter(|o| !o.is_empty()) {
+                if let Some(v) = obj.remove(other) {
+                    changed = true;
+                    obj.entry(canonical).or_insert(v);
+                }
+            }
+        }
+        if let Some(body @ Value::Null) = obj.get_mut("body") {
+            *body = Value::String(String::new());
+            changed = true;
+        }
+        changed
+    }
+}
+
+impl CForm for MessagePage {
+    fn rewrite(value: &mut Value) -> bool {
+        rewrite_each(value, "data", Message::rewrite)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn message_accepts_every_spelling_and_writes_from_underscore() {
+        for (from_key, to_key) in [("from_", "to"), ("from", "toNumber"), ("fromNumber", "to")] {
+            let m: Message = serde_json::from_value(json!({
+                "id": "msg_1", from_key: "+15550000001", to_key: "+15550000002",
+                "body": "hi", "receivedAt": "2025-01-15T12:00:00Z"
+            }))
+            .unwrap();
+            assert_eq!(
+                (m.from.as_str(), m.to.as_str()),
+                ("+15550000001", "+15550000002")
+            );
+            let out = serde_json::to_value(&m).unwrap();
+            assert_eq!(out["from_"], "+15550000001");
+            assert_eq!(out["to"], "+15550000002");
+            assert!(out.get("from").is_none() && out.get("toNumber").is_none());
+        }
+        // Two spellings at once: the documented one wins, no duplicate-field error.
+        let m: Message = serde_json::from_value(json!({
+            "id": "m", "from": "+1", "fromNumber": "+2", "to": "+3", "body": null,
+            "receivedAt": "2025-01-15T12:00:00Z"
+        }))
+        .unwrap();
+        assert_eq!((m.from.as_str(), m.body.as_str()), ("+1", ""));
+        let err = serde_json::from_value::<Message>(json!({
+            "id": "m", "to": "+3", "body": "x", "receivedAt": "2025-01-15T12:00:00Z"
+        }))
+        .unwrap_err();
+        assert!(err.to_string().contains("no sender"), "{err}");
+    }
+}

@@ -1,0 +1,146 @@
+//! The API's objects and the request and query types, one file per resource, and what they
+//! share: [`Extra`], timestamps, and the C API's form of a result ([`CForm`]).
+//!
+//! Every response type keeps the fields this crate does not know in `extra` and writes them back
+//! out when serialized, so a newer server's additions survive a round trip. Timestamps are
+//! [`DateTime<Utc>`] and serialize as RFC 3339; on input, RFC 3339 is accepted, and so is a
+//! date-time without an offset (taken as UTC), which some servers send.
+
+pub(crate) mod agents;
+pub(crate) mod messages;
+pub(crate) mod numbers;
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serializer};
+use serde_json::{Map, Value};
+
+/// Fields of a response object that this crate has no typed field for, kept verbatim.
+pub type Extra = Map<String, Value>;
+
+/// How a result is handed to C: the server's JSON as received, with exactly the rewrites below
+/// made in place, whatever else the object holds (a key the server left out stays out):
+///
+/// - a timestamp field whose value has no offset is written as RFC 3339 in UTC (`...Z`);
+/// - a message's sender is under `from_` and its recipient under `to` (the other spellings,
+///   `from`, `fromNumber`, `toNumber`, are renamed), and a `null` message body is `""`;
+/// - a list page without `total` gets `"total": null`.
+///
+/// When nothing needs rewriting, the body bytes themselves are the result.
+pub(crate) trait CForm {
+    /// Makes the rewrites in `value` (which decodes as `Self`); true when anything changed.
+    fn rewrite(value: &mut Value) -> bool;
+}
+
+/// Rewrites, in place, the timestamps under `keys` that have no offset.
+pub(crate) fn rewrite_timestamps(value: &mut Value, keys: &[&str]) -> bool {
+    let Some(obj) = value.as_object_mut() else {
+        return false;
+    };
+    let mut changed = false;
+    for key in keys {
+        if let Some(Value::String(s)) = obj.get_mut(*key) {
+            if DateTime::parse_from_rfc3339(s).is_err() {
+                if let Some(t) = parse_timestamp(s) {
+                    *s = format_timestamp(&t);
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// Applies `rewrite` to every element of the array under `key`.
+pub(crate) fn rewrite_each(value: &mut Value, key: &str, rewrite: fn(&mut Value) -> bool) -> bool {
+    let Some(Value::Array(items)) = value.get_mut(key) else {
+        return false;
+    };
+    let mut changed = false;
+    for item in items {
+        changed |= rewrite(item);
+    }
+    changed
+}
+
+/// Formats a timestamp as RFC 3339 in UTC with a `Z`, as sent to and returned from the API.
+pub(crate) fn format_timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Parses RFC 3339, or an ISO 8601 date-time without an offset (taken as UTC).
+pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
+    Some(naive.and_utc())
+}
+
+/// Serde adapter for a required timestamp.
+pub(crate) mod timestamp {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_timestamp(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_timestamp(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid date-time {s:?} (expected ISO 8601)"))
+        })
+    }
+}
+
+/// Serde adapter for an optional timestamp (`null` or absent is `None`).
+pub(crate) mod timestamp_opt {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_timestamp(t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => parse_timestamp(&s).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!("invalid date-time {s:?} (expected ISO 8601)"))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_accept_rfc3339_and_naive_utc() {
+        let z = parse_timestamp("2025-01-15T10:45:00Z").unwrap();
+        assert_eq!(parse_timestamp("2025-01-15T11:45:00+01:00"), Some(z));
+        assert_eq!(parse_timestamp("2025-01-15T10:45:00"), Some(z));
+        assert_eq!(parse_timestamp("2025-01-15 10:45:00.000"), Some(z));
+        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(format_timestamp(&z), "2025-01-15T10:45:00Z");
+    }
+
+    #[test]
+    fn c_form_rewrites_only_naive_timestamps() {
+        let mut v = serde_json::json!({
+            "a": "2025-01-15T10:45:00.5", "b": "2025-01-15T10:45:00+01:00", "c": "x"
+        });
+        assert!(rewrite_timestamps(&mut v, &["a", "b", "c", "d"]));
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "a": "2025-01-15T10:45:00.500Z", "b": "2025-01-15T10:45:00+01:00", "c": "x"
+            })
+        );
+        assert!(!rewrite_timestamps(&mut v, &["a", "b"]));
+    }
+}

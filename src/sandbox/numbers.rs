@@ -1,0 +1,377 @@
+//! The sandbox's phone numbers and their messages: `/v1/numbers...`, and
+//! `POST /sandbox/numbers/{id}/messages` to deliver an inbound SMS.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::agents::agent_not_found;
+use super::state::{
+    envelope, int_query, invalid_body, invalid_query, json_body, method_not_allowed, now_micros,
+    ok, opt_string, Answer, Routed, State,
+};
+use crate::model::{format_timestamp, parse_timestamp};
+
+#[derive(Debug, Clone)]
+pub(crate) struct NumberRec {
+    pub(super) id: String,
+    pub(super) phone_number: String,
+    pub(super) country: String,
+    pub(super) status: &'static str,
+    pub(super) agent_id: Option<String>,
+    pub(super) number_type: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) external_id: Option<String>,
+    pub(super) expires_at: Option<DateTime<Utc>>,
+    pub(super) imessage_type: Option<String>,
+}
+
+impl NumberRec {
+    fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "phoneNumber": self.phone_number,
+            "country": self.country,
+            "status": self.status,
+            "type": self.number_type,
+            "agentId": self.agent_id,
+            "createdAt": format_timestamp(&self.created_at),
+        });
+        let obj = v.as_object_mut().expect("object");
+        if let Some(e) = &self.external_id {
+            obj.insert("externalId".into(), json!(e));
+        }
+        if let Some(t) = &self.expires_at {
+            obj.insert("expiresAt".into(), json!(format_timestamp(t)));
+        }
+        if let Some(t) = &self.imessage_type {
+            obj.insert("imessageType".into(), json!(t));
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MessageRec {
+    pub(super) id: String,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) body: String,
+    pub(super) received_at: DateTime<Utc>,
+}
+
+impl MessageRec {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "from_": self.from,
+            "to": self.to,
+            "body": self.body,
+            "receivedAt": format_timestamp(&self.received_at),
+            "direction": "inbound",
+            "channel": "sms",
+            "status": "received",
+        })
+    }
+}
+
+/// The number routes.
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+    let answer = match (req.method, req.segments.as_slice()) {
+        ("POST", ["v1", "numbers"]) => state.create(req.body),
+        ("GET", ["v1", "numbers"]) => state.list(&req.query),
+        ("GET", ["v1", "numbers", id]) => state.get(id),
+        ("DELETE", ["v1", "numbers", id]) => state.release(id),
+        ("GET", ["v1", "numbers", id, "messages"]) => state.messages(id, &req.query),
+        ("POST", ["sandbox", "numbers", id, "messages"]) => state.sandbox_deliver(id, req.body),
+        (_, ["v1", "numbers"] | ["v1", "numbers", _] | ["v1", "numbers", _, "messages"]) => {
+            method_not_allowed()
+        }
+        _ => return None,
+    };
+    Some(answer)
+}
+
+impl State {
+    pub(super) fn number(&self, id: &str) -> Option<&NumberRec> {
+        self.index.get(id).map(|&i| &self.numbers[i])
+    }
+
+    pub(super) fn number_mut(&mut self, id: &str) -> Option<&mut NumberRec> {
+        self.index.get(id).map(|&i| &mut self.numbers[i])
+    }
+
+    fn active_count(&self) -> usize {
+        self.numbers.iter().filter(|n| n.status == "active").count()
+    }
+
+    fn create(&mut self, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let country = match opt_string(&req, "country") {
+            Ok(c) => c.unwrap_or_else(|| "US".into()),
+            Err(a) => return a,
+        };
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return invalid_body("country", "must be a two-letter country code");
+        }
+        let country = country.to_ascii_uppercase();
+        let prefix = match country.as_str() {
+            "US" | "CA" => "+1",
+            "GB" => "+44",
+            _ => {
+                return invalid_body(
+                    "country",
+                    &format!("numbers in {country} are not available (try US, CA or GB)"),
+                )
+            }
+        };
+        let mut values: HashMap<&str, Option<String>> = HashMap::new();
+        for f in [
+            "agentId",
+            "areaCode",
+            "type",
+            "imessageType",
+            "externalId",
+            "expiresAt",
+        ] {
+            match opt_string(&req, f) {
+                Ok(v) => values.insert(f, v),
+                Err(a) => return a,
+            };
+        }
+        let area = values["areaCode"].clone();
+        if let Some(a) = &area {
+            if a.len() != 3 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return invalid_body("areaCode", "must be 3 digits");
+            }
+        }
+        let expires_at = match &values["expiresAt"] {
+            None => None,
+            Some(s) => match parse_timestamp(s) {
+                Some(t) => Some(t),
+                None => return invalid_body("expiresAt", "must be an ISO 8601 date-time"),
+            },
+        };
+        let agent_id = values["agentId"].clone();
+        if let Some(a) = &agent_id {
+            if !self.agents.contains(a) {
+                return agent_not_found(a);
+            }
+        }
+        if self.active_count() >= self.number_limit {
+            return envelope(
+                400,
+                "VALIDATION_ERROR_NUMBER_LIMIT",
+                &format!(
+                    "Self-serve accounts can have at most {} active phone numbers; release one first",
+                    self.number_limit
+                ),
+                Value::Null,
+            );
+        }
+        self.next_number += 1;
+        let n = self.next_number;
+        let phone_number = if prefix == "+44" {
+            // Ofcom's range reserved for drama: never a real subscriber.
+            format!("+447700{:06}", 900_000 + n % 1000)
+        } else {
+            // 555-01xx is reserved for fiction; the subscriber part keeps numbers distinct.
+            let area = area.as_deref().unwrap_or("555");
+            format!("+1{area}{:07}", n % 10_000_000)
+        };
+        let rec = NumberRec {
+            id: format!("num_sbx{n:06}"),
+            phone_number,
+            country,
+            status: "active",
+            agent_id,
+            number_type: values["type"].clone().unwrap_or_else(|| "sms".into()),
+            created_at: now_micros(),
+            external_id: values["externalId"].clone(),
+            expires_at,
+            imessage_type: values["imessageType"].clone(),
+        };
+        let out = rec.to_json();
+        self.index.insert(rec.id.clone(), self.numbers.len());
+        self.numbers.push(rec);
+        ok(201, out)
+    }
+
+    fn list(&self, query: &HashMap<String, String>) -> Answer {
+        let limit = match int_query(query, "limit", 20, 1, 100) {
+            Ok(v) => v,
+            Err(a) => return a,
+        };
+        let offset = match int_query(query, "offset", 0, 0, i64::MAX) {
+            Ok(v) => v,
+            Err(a) => return a,
+        };
+        let active: Vec<&NumberRec> = self
+            .numbers
+            .iter()
+            .filter(|n| n.status == "active")
+            .collect();
+        let total = active.len();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
+        let end = start.saturating_add(limit as usize).min(total);
+        let data: Vec<Value> = active[start..end].iter().map(|n| n.to_json()).collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": end < total, "total": total}),
+        )
+    }
+
+    fn get(&self, id: &str) -> Answer {
+        match self.number(id) {
+            Some(n) => ok(200, n.to_json()),
+            None => number_not_found(id),
+        }
+    }
+
+    fn release(&mut self, id: &str) -> Answer {
+        let Some(n) = self.number_mut(id) else {
+            return number_not_found(id);
+        };
+        if n.status == "released" {
+            return envelope(
+                400,
+                "PHONE_NUMBER_ALREADY_RELEASED",
+                &format!("Phone number {id} is already released"),
+                Value::Null,
+            );
+        }
+        n.status = "released";
+        n.agent_id = None;
+        ok(
+            200,
+            json!({"success": true, "phoneNumber": n.phone_number, "status": "released"}),
+        )
+    }
+
+    fn messages(&self, id: &str, query: &HashMap<String, String>) -> Answer {
+        let limit = match int_query(query, "limit", 50, 1, 200) {
+            Ok(v) => v as usize,
+            Err(a) => return a,
+        };
+        let mut bounds = [None, None];
+        for (i, name) in ["before", "after"].iter().enumerate() {
+            if let Some(raw) = query.get(*name) {
+                match parse_timestamp(raw) {
+                    Some(t) => bounds[i] = Some(t),
+                    None => {
+                        return invalid_query(
+                            name,
+                            raw,
+                            "Input should be a valid datetime",
+                            "datetime_from_date_parsing",
+                        )
+                    }
+                }
+            }
+        }
+        if self.number(id).is_none() {
+            return number_not_found(id);
+        }
+        let [before, after] = bounds;
+        // Stored oldest first; answered newest first (equal times: the later arrival first).
+        let matching: Vec<&MessageRec> = self
+            .messages
+            .get(id)
+            .map(|v| v.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .filter(|m| before.is_none_or(|b| m.received_at < b))
+            .filter(|m| after.is_none_or(|a| m.received_at > a))
+            .collect();
+        let data: Vec<Value> = matching.iter().take(limit).map(|m| m.to_json()).collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": matching.len() > limit}),
+        )
+    }
+
+    fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let (from, text) = match (opt_string(&req, "from"), opt_string(&req, "body")) {
+            (Ok(Some(f)), Ok(Some(b))) => (f, b),
+            (Err(a), _) | (_, Err(a)) => return a,
+            _ => return invalid_body("from", "`from` and `body` are required"),
+        };
+        let at = match opt_string(&req, "receivedAt") {
+            Ok(None) => None,
+            Ok(Some(s)) => match parse_timestamp(&s) {
+                Some(t) => Some(t),
+                None => return invalid_body("receivedAt", "must be an ISO 8601 date-time"),
+            },
+            Err(a) => return a,
+        };
+        match self.deliver(id, &from, &text, at) {
+            Ok(m) => ok(201, m),
+            Err(a) => a,
+        }
+    }
+
+    /// Delivers an inbound SMS to an active number, received `at` (default: now; several
+    /// messages may share one time); returns the message object.
+    pub fn deliver(
+        &mut self,
+        number_id: &str,
+        from: &str,
+        body: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Value, Answer> {
+        let Some(n) = self.number(number_id) else {
+            return Err(number_not_found(number_id));
+        };
+        if n.status != "active" {
+            return Err(invalid_body(
+                "numberId",
+                "a released number receives no messages",
+            ));
+        }
+        if !is_e164(from) {
+            return Err(invalid_body(
+                "from",
+                "must be an E.164 number such as +15550001111",
+            ));
+        }
+        let to = n.phone_number.clone();
+        let at = at.unwrap_or_else(now_micros);
+        self.next_message += 1;
+        let rec = MessageRec {
+            id: format!("msg_sbx{:06}", self.next_message),
+            from: from.to_string(),
+            to,
+            body: body.to_string(),
+            received_at: at,
+        };
+        let out = rec.to_json();
+        let list = self.messages.entry(number_id.to_string()).or_default();
+        // Oldest first; a message with the same time as others goes after them.
+        let at = list.partition_point(|m| m.received_at <= rec.received_at);
+        list.insert(at, rec);
+        Ok(out)
+    }
+}
+
+pub(super) fn number_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "PHONE_NUMBER_NOT_FOUND",
+        &format!("Phone number {id} not found"),
+        Value::Null,
+    )
+}
+
+fn is_e164(s: &str) -> bool {
+    s.strip_prefix('+')
+        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+}

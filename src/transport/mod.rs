@@ -1,0 +1,511 @@
+//! The one request path every operation uses: build the request, send it, classify a failure by
+//! the phase it happened in, retry what the policy allows, read the body under the size limit,
+//! and decode it.
+//!
+//! This layer knows no resource and no `Client`: it sends [`ApiRequest`]s to a base URL with a
+//! key. The policy itself is in [`retry`], as plain functions.
+
+mod connect;
+mod request;
+pub(crate) mod retry;
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+use ureq::config::Config;
+use ureq::http::{HeaderMap, Response, StatusCode};
+use ureq::Body;
+
+use crate::error::{ApiErrorBody, Error, ErrorKind};
+pub(crate) use connect::{env_var, proxy_for};
+use connect::{is_certificate_refusal, FastResolver, NotSent, PhaseConnector};
+pub(crate) use request::{ApiRequest, Call, Method};
+use retry::{Backoff, Failure};
+
+/// A `Retry-After` larger than this (about 31 years) is read as this: the wait is reported in
+/// milliseconds, and no server means more.
+pub(crate) const RETRY_AFTER_CEILING: Duration = Duration::from_secs(1_000_000_000);
+
+/// Everything the transport is built from, already checked by the client builder.
+pub(crate) struct Settings {
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    /// `Bearer <key>`: the one place the key lives.
+    pub authorization: String,
+    pub sub_account_id: Option<String>,
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_idle_per_host: usize,
+    pub proxy: Option<ureq::Proxy>,
+    pub max_retries: u32,
+    pub backoff: Backoff,
+    pub max_response_bytes: u64,
+}
+
+/// The request path: one keep-alive pool, the authorization, the base URL and the retry
+/// settings. Shared by every clone of a client and every thread.
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    settings: Settings,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.settings.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Query values are encoded like form values (`:` and `+` of a timestamp included).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// What one attempt produced.
+enum Attempt {
+    /// A complete answer (any status), its body read under the limit.
+    Answer {
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    },
+    /// No complete answer: the error, and the phase it belongs to.
+    Failed(Error, Failure),
+}
+
+impl Transport {
+    pub fn new(settings: Settings) -> Transport {
+        let config = Config::builder()
+            .http_status_as_error(false)
+            // Never follow a redirect: the Authorization header must not reach another host,
+            // and a redirected POST could act twice. A 3xx is returned as an error instead.
+            .max_redirects(0)
+            .https_only(false) // the base URL is checked by the builder: https, or http on loopback
+            .user_agent(&settings.user_agent)
+            .proxy(settings.proxy.clone())
+            .timeout_per_call(Some(settings.timeout))
+            .timeout_connect(Some(settings.connect_timeout.min(settings.timeout)))
+            .max_idle_connections(settings.max_idle_per_host.max(64))
+            .max_idle_connections_per_host(settings.max_idle_per_host)
+            .build();
+        let agent =
+            ureq::Agent::with_parts(config, PhaseConnector::default(), FastResolver::default());
+        Transport { agent, settings }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Sends the call and decodes a 2xx body as `T`.
+    pub fn execute<T: DeserializeOwned>(&self, call: &Call<T>) -> Result<T, Error> {
+        self.send(&call.request, |body| {
+            serde_json::from_slice(body).map_err(|e| e.to_string())
+        })
+    }
+
+    /// Sends the request, retrying as the policy allows, and hands a 2xx body to `decode`
+    /// (`{}` for an empty body where the request allows one). A decode failure is an
+    /// [`ErrorKind::Decode`] error that, for a POST, may have succeeded.
+    pub fn send<R>(
+        &self,
+        req: &ApiRequest,
+        decode: impl Fn(&[u8]) -> Result<R, String>,
+    ) -> Result<R, Error> {
+        let url = self.url(req);
+        let backoff = self.settings.backoff;
+        let mut retries_done = 0;
+        loop {
+            let (error, failure) = match self.attempt(req, &url) {
+                Attempt::Answer {
+                    status,
+                    headers,
+                    body,
+                } if (200..300).contains(&status) => {
+                    let body: &[u8] =
+                        if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
+                            b"{}"
+                        } else {
+                            &body
+                        };
+                    match decode(body) {
+                        Ok(value) => return Ok(value),
+                        Err(why) => (
+                            Error::new(
+                                ErrorKind::Decode,
+                                format!("response is not the documented shape: {why}"),
+                            )
+                            .with_status(status)
+                            .with_request_id(request_id(&headers)),
+                            Failure::BadAnswer,
+                        ),
+                    }
+                }
+                Attempt::Answer {
+                    status,
+                    headers,
+                    body,
+                } => status_error(status, &headers, &body),
+                Attempt::Failed(error, failure) => (error, failure),
+            };
+            let verdict = retry::judge(req.method, &failure);
+            let error = error.with_verdict(verdict.retryable, verdict.may_have_succeeded);
+            let Some(delay) = retry::next_delay(
+                verdict,
+                retries_done,
+                self.settings.max_retries,
+                error.retry_after(),
+                backoff,
+                random_u64(),
+            ) else {
+                return Err(error);
+            };
+            std::thread::sleep(delay);
+            retries_done += 1;
+        }
+    }
+
+    fn url(&self, req: &ApiRequest) -> String {
+        let base = &self.settings.base_url;
+        let mut url = String::with_capacity(base.len() + req.path.len() + 32);
+        url.push_str(base);
+        url.push_str(&req.path);
+        for (i, (k, v)) in req.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(k);
+            url.push('=');
+            url.extend(utf8_percent_encode(v, QUERY_VALUE));
+        }
+        url
+    }
+
+    fn attempt(&self, req: &ApiRequest, url: &str) -> Attempt {
+        let s = &self.settings;
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(url)
+            .header("Authorization", &s.authorization)
+            .header("Accept", "application/json");
+        if let Some(id) = &s.sub_account_id {
+            builder = builder.header("X-Sub-Account-Id", id);
+        }
+        let result = match req.body_bytes() {
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body)
+                .map_err(ureq::Error::from)
+                .and_then(|r| self.agent.run(r)),
+            None => builder
+                .body(())
+                .map_err(ureq::Error::from)
+                .and_then(|r| self.agent.run(r)),
+        };
+        match result {
+            Ok(response) => self.read(response),
+            Err(e) => {
+                let (error, failure) = transport_error(e);
+                Attempt::Failed(error, failure)
+            }
+        }
+    }
+
+    /// Reads the body, never more than `max_response_bytes` of it.
+    fn read(&self, response: Response<Body>) -> Attempt {
+        let (parts, mut body) = response.into_parts();
+        let status = parts.status.as_u16();
+        match body
+            .with_config()
+            .limit(self.settings.max_response_bytes)
+            .read_to_vec()
+        {
+            Ok(body) => Attempt::Answer {
+                status,
+                headers: parts.headers,
+                body,
+            },
+            Err(ureq::Error::BodyExceedsLimit(limit)) => Attempt::Failed(
+                Error::new(
+                    ErrorKind::Decode,
+                    format!("response body is larger than maxResponseBytes ({limit} bytes)"),
+                )
+                .with_status(status)
+                .with_request_id(request_id(&parts.headers)),
+                Failure::BadAnswer,
+            ),
+            Err(e) => {
+                let (error, failure) = transport_error(e);
+                Attempt::Failed(
+                    error
+                        .with_status(status)
+                        .with_request_id(request_id(&parts.headers)),
+                    failure,
+                )
+            }
+        }
+    }
+}
+
+/// A random number from the standard library's per-instance hash keys (no extra dependency):
+/// every `RandomState` gets fresh keys, so hashing nothing already gives a new value.
+pub(crate) fn random_u64() -> u64 {
+    RandomState::new().build_hasher().finish()
+}
+
+/// The error for a non-2xx answer, and its failure class.
+fn status_error(status: u16, headers: &HeaderMap, body: &[u8]) -> (Error, Failure) {
+    let parsed = ApiErrorBody::parse(body);
+    let message = if (300..400).contains(&status) {
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(no Location)");
+        format!("unexpected redirect to {location}; redirects are not followed")
+    } else {
+        parsed.message.unwrap_or_else(|| {
+            let reason = StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("error");
+            format!("HTTP {status} {reason}")
+        })
+    };
+    let failure = Failure::Status {
+        status,
+        api_code: parsed.code.clone(),
+    };
+    let error = Error::new(ErrorKind::from_status(status), message)
+        .with_status(status)
+        .with_code(parsed.code)
+        .with_details(parsed.details)
+        .with_request_id(request_id(headers))
+        .with_retry_after(retry_after(headers));
+    (error, failure)
+}
+
+/// The error for an attempt that got no complete answer, classified by phase.
+fn transport_error(e: ureq::Error) -> (Error, Failure) {
+    use ureq::Error as U;
+    let (kind, failure, message) = match &e {
+        U::Other(inner) => match inner.downcast_ref::<NotSent>() {
+            Some(NotSent(cause)) => not_sent_error(cause),
+            None => (
+                ErrorKind::Network,
+                Failure::ConnectionLost,
+                format!("request failed: {e}"),
+            ),
+        },
+        U::Timeout(t) => (
+            ErrorKind::Timeout,
+            Failure::TimedOut,
+            format!("timed out waiting for the server ({t})"),
+        ),
+        U::Io(io) => (
+            ErrorKind::Network,
+            Failure::ConnectionLost,
+            format!("connection failed during the request: {io}"),
+        ),
+        U::LargeResponseHeader(..) => (
+            ErrorKind::Decode,
+            Failure::BadAnswer,
+            format!("response headers too large: {e}"),
+        ),
+        // Anything else after the connection was set up (a malformed answer, ...): the request
+        // may have been acted on, and sending it again is not expected to help.
+        _ => (
+            ErrorKind::Network,
+            Failure::BadAnswer,
+            format!("request failed: {e}"),
+        ),
+    };
+    (Error::new(kind, message).with_source(e), failure)
+}
+
+/// A failure while resolving, connecting, tunnelling or in the TLS handshake.
+fn not_sent_error(cause: &ureq::Error) -> (ErrorKind, Failure, String) {
+    use ureq::Error as U;
+    if is_certificate_refusal(cause) {
+        return (
+            ErrorKind::Network,
+            Failure::CertificateRejected,
+            format!(
+                "the server's TLS certificate was refused ({cause}); the client trusts the \
+                 bundled web PKI roots, so a TLS-inspecting proxy or a private gateway is refused"
+            ),
+        );
+    }
+    let (kind, message) = match cause {
+        U::Timeout(_) => (
+            ErrorKind::Timeout,
+            "timed out connecting to the server".to_string(),
+        ),
+        U::HostNotFound => (ErrorKind::Network, "could not resolve the host".to_string()),
+        U::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            (ErrorKind::Network, format!("TLS handshake failed: {io}"))
+        }
+        U::Rustls(_) => (ErrorKind::Network, format!("TLS handshake failed: {cause}")),
+        _ => (
+            ErrorKind::Network,
+            format!("could not connect to the server: {cause}"),
+        ),
+    };
+    (kind, Failure::NotSent, message)
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id"]
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `Retry-After` as seconds or an HTTP date, at most [`RETRY_AFTER_CEILING`].
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get("retry-after")?.to_str().ok()?.trim();
+    let ceiling = RETRY_AFTER_CEILING.as_secs();
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs.min(ceiling))
+    } else if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
+        // More digits than a u64 holds.
+        RETRY_AFTER_CEILING
+    } else if let Ok(secs) = v.parse::<f64>() {
+        if !secs.is_finite() || secs < 0.0 {
+            return None;
+        }
+        Duration::from_secs_f64(secs.min(ceiling as f64))
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+        wait.to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(RETRY_AFTER_CEILING))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+    use ureq::http::HeaderValue;
+    use ureq::Timeout;
+
+    fn headers(k: &'static str, v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(k, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn random_values_differ_call_to_call() {
+        let values: std::collections::HashSet<u64> = (0..100).map(|_| random_u64()).collect();
+        assert_eq!(values.len(), 100);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let ra = |v: &str| retry_after(&headers("retry-after", v));
+        assert_eq!(ra("7"), Some(Duration::from_secs(7)));
+        assert_eq!(ra("0.5"), Some(Duration::from_millis(500)));
+        let later = chrono::Utc::now() + chrono::Duration::seconds(120);
+        let d = ra(&later.to_rfc2822()).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        assert_eq!(ra("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(ra("soon"), None);
+        assert_eq!(ra("-3"), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn huge_retry_after_is_clamped_never_wrapped() {
+        for v in [
+            "18446744073709552",
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "1e300",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            let d = retry_after(&headers("retry-after", v)).unwrap();
+            assert_eq!(d, RETRY_AFTER_CEILING, "{v}");
+            // The C API reports milliseconds: the ceiling fits with room to spare.
+            assert!(u64::try_from(d.as_millis()).is_ok());
+        }
+    }
+
+    #[test]
+    fn failures_are_classified_by_phase_not_by_io_kind() {
+        let not_sent = |e: ureq::Error| ureq::Error::Other(Box::new(NotSent(e)));
+        let io = |k: io::ErrorKind| ureq::Error::Io(io::Error::from(k));
+        // Inside the connector: not sent, whatever the error says.
+        for e in [
+            io(io::ErrorKind::ConnectionRefused),
+            io(io::ErrorKind::ConnectionReset),
+            io(io::ErrorKind::InvalidData),
+            ureq::Error::HostNotFound,
+            ureq::Error::Timeout(Timeout::Connect),
+        ] {
+            let (_, failure) = transport_error(not_sent(e));
+            assert_eq!(failure, Failure::NotSent);
+        }
+        let (e, _) = transport_error(not_sent(ureq::Error::Timeout(Timeout::Connect)));
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        // After the connection was set up: the request may have arrived, even for kinds that
+        // sound like "never reached" (EHOSTUNREACH after long retransmission failures).
+        for k in [
+            io::ErrorKind::HostUnreachable,
+            io::ErrorKind::ConnectionRefused,
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::UnexpectedEof,
+        ] {
+            assert_eq!(transport_error(io(k)).1, Failure::ConnectionLost, "{k:?}");
+        }
+        let (e, failure) = transport_error(ureq::Error::Timeout(Timeout::RecvResponse));
+        assert_eq!((e.kind(), failure), (ErrorKind::Timeout, Failure::TimedOut));
+    }
+
+    #[test]
+    fn a_refused_certificate_is_its_own_class() {
+        let cert = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, cert.clone()));
+        for e in [wrapped, ureq::Error::Rustls(cert)] {
+            let (error, failure) = transport_error(ureq::Error::Other(Box::new(NotSent(e))));
+            assert_eq!(failure, Failure::CertificateRejected);
+            assert!(
+                error.message().contains("certificate was refused"),
+                "{error}"
+            );
+        }
+        let other = rustls::Error::HandshakeNotComplete;
+        let e = ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, other));
+        let (error, failure) = transport_error(ureq::Error::Other(Box::new(NotSent(e))));
+        assert_eq!(failure, Failure::NotSent);
+        assert!(
+            error.message().starts_with("TLS handshake failed"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn status_errors_carry_the_api_code_for_the_policy() {
+        let (e, failure) = status_error(
+            409,
+            &HeaderMap::new(),
+            br#"{"error":{"message":"sent, unconfirmed","code":"DELIVERY_UNCONFIRMED"}}"#,
+        );
+        assert_eq!(e.code(), Some("DELIVERY_UNCONFIRMED"));
+        assert_eq!(
+            retry::judge(Method::Post, &failure),
+            retry::Verdict {
+                retryable: false,
+                may_have_succeeded: true
+            }
+        );
+    }
+}
