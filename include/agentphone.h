@@ -106,21 +106,6 @@ extern "C" {
 #endif // __cplusplus
 
 /*
- Frees a string returned by this library, with `free()`: the string may have been edited
- in place (truncated, tokenized) first. NULL is fine. Each string must be freed once.
-
- # Safety
- `s` is NULL or a string from this library that was not freed yet.
- */
-void agentphone_string_free(char *s);
-
-/*
- The name of a status: `"OK"`, `"INVALID_ARGUMENT"`, ..., `"INTERNAL_ERROR"`, or `"UNKNOWN"`
- for any other value. The string is static: do not free it.
- */
-const char *agentphone_status_name(int status);
-
-/*
  The library's version, e.g. `"0.1.0"` (the crate version). The string is static: do not
  free it.
  */
@@ -149,6 +134,15 @@ enum agentphone_status agentphone_agents_detach_number(const struct agentphone_c
                                                        const char *agent_id,
                                                        const char *number_id,
                                                        char **out);
+
+/*
+ Frees a string returned by this library, with `free()`: the string may have been edited
+ in place (truncated, tokenized) first. NULL is fine. Each string must be freed once.
+
+ # Safety
+ `s` is NULL or a string from this library that was not freed yet.
+ */
+void agentphone_string_free(char *s);
 
 /*
  Creates a client from a JSON config object (or NULL for all defaults).
@@ -246,6 +240,12 @@ enum agentphone_status agentphone_numbers_messages(const struct agentphone_clien
                                                    const char *number_id,
                                                    const char *query_json,
                                                    char **out);
+
+/*
+ The name of a status: `"OK"`, `"INVALID_ARGUMENT"`, ..., `"INTERNAL_ERROR"`, or `"UNKNOWN"`
+ for any other value. The string is static: do not free it.
+ */
+const char *agentphone_status_name(int status);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use super::agentphone_client;
-use super::agentphone_status;
-use super::boundary::{boundary, client_ref, req_str, send, CallError};
+use super::boundary::{boundary, req_str, send, CallError};
+use super::client::{agentphone_client, client_ref};
+use super::status::agentphone_status;
 use crate::api::agents::calls;
 use crate::Client;
 

@@ -7,12 +7,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::agentphone_status;
-use super::agentphone_status as S;
+use super::status::agentphone_status;
+use super::status::agentphone_status as S;
 use crate::error::Error;
 use crate::model::CForm;
 use crate::transport::{Call, Transport};
-use crate::Client;
 
 /// What a call failed with, before it becomes the error JSON.
 pub(crate) enum CallError {
@@ -86,12 +85,18 @@ pub(crate) fn c_string(text: &str) -> *mut c_char {
     p.cast()
 }
 
-/// Frees a string from [`c_string`].
+/// Frees a string returned by this library, with `free()`: the string may have been edited
+/// in place (truncated, tokenized) first. NULL is fine. Each string must be freed once.
 ///
-/// SAFETY (for callers): `s` is NULL or came from [`c_string`] and was not freed yet.
-pub(crate) unsafe fn free_c_string(s: *mut c_char) {
-    // SAFETY: from malloc (or NULL, which free ignores), freed once by the contract.
-    unsafe { libc::free(s.cast()) }
+/// # Safety
+/// `s` is NULL or a string from this library that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn agentphone_string_free(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    // SAFETY: from `c_string`'s malloc (NULL returned above), freed once by the contract.
+    unsafe { libc::free(s.cast()) };
 }
 
 /// The panic/NULL boundary of every operation: checks `out`, runs `f` with panics caught, and
@@ -134,18 +139,6 @@ pub(crate) fn send<T: DeserializeOwned + CForm>(
     Ok(text)
 }
 
-/// Borrows the client behind a handle.
-///
-/// SAFETY (for callers): `client` is NULL or a pointer from `agentphone_client_new` not yet freed.
-pub(crate) unsafe fn client_ref<'a>(
-    client: *const super::agentphone_client,
-) -> Result<&'a Client, CallError> {
-    // SAFETY: see the function's contract; NULL is checked by `as_ref`.
-    unsafe { client.as_ref() }
-        .map(|c| &c.client)
-        .ok_or_else(|| Error::invalid("client", "must not be NULL").into())
-}
-
 /// Borrows a C string argument as UTF-8; NULL is `None`.
 ///
 /// SAFETY (for callers): `s` is NULL or points to a NUL-terminated string valid for the call.
@@ -183,7 +176,7 @@ mod tests {
         // SAFETY: a NUL-terminated string from the boundary, freed here once.
         let s = unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
         // SAFETY: as above; not used afterwards.
-        unsafe { free_c_string(p) };
+        unsafe { agentphone_string_free(p) };
         s
     }
 
@@ -241,7 +234,7 @@ mod tests {
         unsafe {
             *p.add(4) = 0;
             assert_eq!(CStr::from_ptr(p).to_str().unwrap(), "{\"a\"");
-            free_c_string(p);
+            agentphone_string_free(p);
         }
         let text = take(c_string("a\0b"));
         assert!(text.contains("internal_error"), "{text}");

@@ -4,10 +4,29 @@ use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use super::boundary::{boundary, opt_str};
+use super::boundary::{agentphone_string_free, boundary, opt_str, CallError};
 use super::input::build_client;
-use super::{agentphone_client, agentphone_status, agentphone_string_free};
+use super::status::agentphone_status;
 use crate::error::Error;
+use crate::Client;
+
+/// An API client: an opaque handle for C. Create with [`agentphone_client_new`], free with
+/// [`agentphone_client_free`].
+pub struct agentphone_client {
+    client: Client,
+}
+
+/// Borrows the client behind a handle.
+///
+/// SAFETY (for callers): `client` is NULL or a pointer from `agentphone_client_new` not yet freed.
+pub(crate) unsafe fn client_ref<'a>(
+    client: *const agentphone_client,
+) -> Result<&'a Client, CallError> {
+    // SAFETY: see the function's contract; NULL is checked by `as_ref`.
+    unsafe { client.as_ref() }
+        .map(|c| &c.client)
+        .ok_or_else(|| Error::invalid("client", "must not be NULL").into())
+}
 
 /// Creates a client from a JSON config object (or NULL for all defaults).
 ///

@@ -2,10 +2,10 @@
 
 use std::ffi::c_char;
 
-use super::agentphone_client;
-use super::agentphone_status;
-use super::boundary::{boundary, client_ref, opt_str, req_str, send, CallError};
+use super::boundary::{boundary, opt_str, req_str, send, CallError};
+use super::client::{agentphone_client, client_ref};
 use super::input::parse;
+use super::status::agentphone_status;
 use crate::api::numbers::calls;
 use crate::Client;
 

@@ -3,10 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::numbers::number_not_found;
-use super::state::{
-    envelope, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer, Routed, State,
+use super::answer::{
+    agent_not_found, envelope, invalid_body, json_body, method_not_allowed, number_not_found, ok,
+    opt_string, Answer,
 };
+use super::state::{Routed, State};
 
 /// The agent routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
@@ -23,10 +24,6 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
 }
 
 impl State {
-    pub fn add_agent(&mut self, id: &str) -> bool {
-        self.agents.insert(id.to_string())
-    }
-
     fn attach(&mut self, agent: &str, body: &[u8]) -> Answer {
         let req = match json_body(body) {
             Ok(r) => r,
@@ -88,13 +85,4 @@ impl State {
             Err(a) => a,
         }
     }
-}
-
-pub(super) fn agent_not_found(id: &str) -> Answer {
-    envelope(
-        404,
-        "AGENT_NOT_FOUND",
-        &format!("Agent {id} not found"),
-        Value::Null,
-    )
 }

@@ -33,6 +33,7 @@
 //! ```
 
 mod agents;
+mod answer;
 mod faults;
 mod http;
 mod numbers;
@@ -51,8 +52,9 @@ pub use state::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
 
 use crate::error::{ApiErrorBody, Error, ErrorKind};
 use crate::{Client, ClientBuilder, Message};
+use answer::{envelope, ok, Answer};
 use http::{Limits, Reply, Request, Response, Server};
-use state::{envelope, Answer, State};
+use state::{Routed, State};
 
 /// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.
 #[derive(Clone, PartialEq)]
@@ -418,9 +420,25 @@ fn handle(shared: &Shared, req: Request) -> Reply {
                 headers: Vec::new(),
             }
         }
-        _ => lock(&shared.state).handle(&req),
+        _ => route(&mut lock(&shared.state), &req),
     };
     reply(answer, request_id)
+}
+
+/// A resource's routes: `None` when the path is not one of the resource's.
+type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
+
+/// Every resource's routes, tried in turn.
+const ROUTES: [Routes; 2] = [numbers::route, agents::route];
+
+/// Routes one authenticated request to its resource.
+fn route(state: &mut State, req: &Request) -> Answer {
+    let decoded = Routed::segments_of(&req.path);
+    let routed = Routed::new(&req.method, &decoded, &req.query, &req.body);
+    ROUTES
+        .iter()
+        .find_map(|route| route(state, &routed))
+        .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})))
 }
 
 fn add_fault(shared: &Shared, body: &[u8]) -> Answer {

@@ -6,75 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::agents::agent_not_found;
-use super::state::{
-    envelope, int_query, invalid_body, invalid_query, json_body, method_not_allowed, now_micros,
-    ok, opt_string, Answer, Routed, State,
+use super::answer::{
+    agent_not_found, envelope, int_query, invalid_body, invalid_query, json_body,
+    method_not_allowed, number_not_found, ok, opt_string, Answer,
 };
-use crate::model::{format_timestamp, parse_timestamp};
-
-#[derive(Debug, Clone)]
-pub(crate) struct NumberRec {
-    pub(super) id: String,
-    pub(super) phone_number: String,
-    pub(super) country: String,
-    pub(super) status: &'static str,
-    pub(super) agent_id: Option<String>,
-    pub(super) number_type: String,
-    pub(super) created_at: DateTime<Utc>,
-    pub(super) external_id: Option<String>,
-    pub(super) expires_at: Option<DateTime<Utc>>,
-    pub(super) imessage_type: Option<String>,
-}
-
-impl NumberRec {
-    fn to_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "phoneNumber": self.phone_number,
-            "country": self.country,
-            "status": self.status,
-            "type": self.number_type,
-            "agentId": self.agent_id,
-            "createdAt": format_timestamp(&self.created_at),
-        });
-        let obj = v.as_object_mut().expect("object");
-        if let Some(e) = &self.external_id {
-            obj.insert("externalId".into(), json!(e));
-        }
-        if let Some(t) = &self.expires_at {
-            obj.insert("expiresAt".into(), json!(format_timestamp(t)));
-        }
-        if let Some(t) = &self.imessage_type {
-            obj.insert("imessageType".into(), json!(t));
-        }
-        v
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct MessageRec {
-    pub(super) id: String,
-    pub(super) from: String,
-    pub(super) to: String,
-    pub(super) body: String,
-    pub(super) received_at: DateTime<Utc>,
-}
-
-impl MessageRec {
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "from_": self.from,
-            "to": self.to,
-            "body": self.body,
-            "receivedAt": format_timestamp(&self.received_at),
-            "direction": "inbound",
-            "channel": "sms",
-            "status": "received",
-        })
-    }
-}
+use super::state::{now_micros, MessageRec, NumberRec, Routed, State};
+use crate::model::parse_timestamp;
 
 /// The number routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
@@ -94,14 +31,6 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
 }
 
 impl State {
-    pub(super) fn number(&self, id: &str) -> Option<&NumberRec> {
-        self.index.get(id).map(|&i| &self.numbers[i])
-    }
-
-    pub(super) fn number_mut(&mut self, id: &str) -> Option<&mut NumberRec> {
-        self.index.get(id).map(|&i| &mut self.numbers[i])
-    }
-
     fn active_count(&self) -> usize {
         self.numbers.iter().filter(|n| n.status == "active").count()
     }
@@ -360,15 +289,6 @@ impl State {
         list.insert(at, rec);
         Ok(out)
     }
-}
-
-pub(super) fn number_not_found(id: &str) -> Answer {
-    envelope(
-        404,
-        "PHONE_NUMBER_NOT_FOUND",
-        &format!("Phone number {id} not found"),
-        Value::Null,
-    )
 }
 
 fn is_e164(s: &str) -> bool {

@@ -1,66 +1,80 @@
-//! The sandbox's in-memory state, the router that hands each request to its resource's routes,
-//! and what every resource shares: answers, the error shapes, body and query parsing.
+//! The sandbox's in-memory state: numbers, their messages, agents, and the request as the
+//! routes see it.
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::http::Request;
-use super::numbers::{MessageRec, NumberRec};
-use super::{agents, numbers};
+use crate::model::format_timestamp;
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
 pub const DEFAULT_NUMBER_LIMIT: usize = 10;
 /// The agent every sandbox starts with.
 pub const DEFAULT_AGENT: &str = "agt_sandbox";
 
-/// An answer: status, JSON body (`None` for an empty body), extra headers.
-pub(crate) struct Answer {
-    pub status: u16,
-    pub body: Option<Value>,
-    pub headers: Vec<(&'static str, String)>,
+#[derive(Debug, Clone)]
+pub(crate) struct NumberRec {
+    pub(super) id: String,
+    pub(super) phone_number: String,
+    pub(super) country: String,
+    pub(super) status: &'static str,
+    pub(super) agent_id: Option<String>,
+    pub(super) number_type: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) external_id: Option<String>,
+    pub(super) expires_at: Option<DateTime<Utc>>,
+    pub(super) imessage_type: Option<String>,
 }
 
-pub(super) fn ok(status: u16, body: Value) -> Answer {
-    Answer {
-        status,
-        body: Some(body),
-        headers: Vec::new(),
+impl NumberRec {
+    pub(super) fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "phoneNumber": self.phone_number,
+            "country": self.country,
+            "status": self.status,
+            "type": self.number_type,
+            "agentId": self.agent_id,
+            "createdAt": format_timestamp(&self.created_at),
+        });
+        let obj = v.as_object_mut().expect("object");
+        if let Some(e) = &self.external_id {
+            obj.insert("externalId".into(), json!(e));
+        }
+        if let Some(t) = &self.expires_at {
+            obj.insert("expiresAt".into(), json!(format_timestamp(t)));
+        }
+        if let Some(t) = &self.imessage_type {
+            obj.insert("imessageType".into(), json!(t));
+        }
+        v
     }
 }
 
-/// The error envelope: `{"error": {"message", "code", "type", "details"}}`.
-pub(crate) fn envelope(status: u16, code: &str, message: &str, details: Value) -> Answer {
-    let kind = match status {
-        400 | 422 => "invalid_request_error",
-        401 | 403 => "authentication_error",
-        404 => "not_found_error",
-        429 => "rate_limit_error",
-        _ => "api_error",
-    };
-    ok(
-        status,
-        json!({"error": {"message": message, "code": code, "type": kind, "details": details}}),
-    )
+#[derive(Debug, Clone)]
+pub(crate) struct MessageRec {
+    pub(super) id: String,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) body: String,
+    pub(super) received_at: DateTime<Utc>,
 }
 
-pub(super) fn invalid_body(field: &str, message: &str) -> Answer {
-    envelope(
-        400,
-        "VALIDATION_ERROR",
-        &format!("{field}: {message}"),
-        json!([{"field": field, "message": message, "type": "value_error"}]),
-    )
-}
-
-/// FastAPI's 422 for a bad query parameter.
-pub(super) fn invalid_query(name: &str, input: &str, msg: &str, kind: &str) -> Answer {
-    ok(
-        422,
-        json!({"detail": [{"loc": ["query", name], "msg": msg, "type": kind, "input": input}]}),
-    )
+impl MessageRec {
+    pub(super) fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "from_": self.from,
+            "to": self.to,
+            "body": self.body,
+            "receivedAt": format_timestamp(&self.received_at),
+            "direction": "inbound",
+            "channel": "sms",
+            "status": "received",
+        })
+    }
 }
 
 /// Everything the sandbox remembers.
@@ -84,11 +98,25 @@ pub(super) struct Routed<'a> {
     pub body: &'a [u8],
 }
 
-/// A resource's routes: `None` when the path is not one of the resource's.
-type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
+impl<'a> Routed<'a> {
+    /// Splits `path` into percent-decoded segments (kept in `decoded`) and parses `query`.
+    pub fn new(method: &'a str, decoded: &'a [String], query: &str, body: &'a [u8]) -> Routed<'a> {
+        Routed {
+            method,
+            segments: decoded.iter().map(String::as_str).collect(),
+            query: parse_query(query),
+            body,
+        }
+    }
 
-/// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 2] = [numbers::route, agents::route];
+    /// The percent-decoded segments of a path.
+    pub fn segments_of(path: &str) -> Vec<String> {
+        path.trim_start_matches('/')
+            .split('/')
+            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect()
+    }
+}
 
 impl State {
     pub fn new(agents: impl IntoIterator<Item = String>, number_limit: usize) -> State {
@@ -103,56 +131,23 @@ impl State {
         }
     }
 
-    /// Routes one authenticated request.
-    pub fn handle(&mut self, req: &Request) -> Answer {
-        let decoded: Vec<String> = req
-            .path
-            .trim_start_matches('/')
-            .split('/')
-            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-            .collect();
-        let routed = Routed {
-            method: &req.method,
-            segments: decoded.iter().map(String::as_str).collect(),
-            query: parse_query(&req.query),
-            body: &req.body,
-        };
-        ROUTES
-            .iter()
-            .find_map(|route| route(self, &routed))
-            .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})))
+    pub fn add_agent(&mut self, id: &str) -> bool {
+        self.agents.insert(id.to_string())
     }
-}
 
-/// The answer for a known path with a method it does not take.
-pub(super) fn method_not_allowed() -> Answer {
-    ok(405, json!({"detail": "Method Not Allowed"}))
+    pub(super) fn number(&self, id: &str) -> Option<&NumberRec> {
+        self.index.get(id).map(|&i| &self.numbers[i])
+    }
+
+    pub(super) fn number_mut(&mut self, id: &str) -> Option<&mut NumberRec> {
+        self.index.get(id).map(|&i| &mut self.numbers[i])
+    }
 }
 
 /// The current time at the precision the API stores (microseconds).
 pub(super) fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
-}
-
-/// The request body as an object; an empty body is `{}`.
-pub(super) fn json_body(body: &[u8]) -> Result<Map<String, Value>, Answer> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(invalid_body("body", "must be a JSON object")),
-        Err(e) => Err(invalid_body("body", &format!("is not valid JSON: {e}"))),
-    }
-}
-
-pub(super) fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, Answer> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid_body(key, "must be a string")),
-    }
 }
 
 fn parse_query(q: &str) -> HashMap<String, String> {
@@ -168,41 +163,4 @@ fn parse_query(q: &str) -> HashMap<String, String> {
             (decode(k), decode(v))
         })
         .collect()
-}
-
-pub(super) fn int_query(
-    q: &HashMap<String, String>,
-    name: &str,
-    default: i64,
-    min: i64,
-    max: i64,
-) -> Result<i64, Answer> {
-    let Some(raw) = q.get(name) else {
-        return Ok(default);
-    };
-    let v: i64 = raw.parse().map_err(|_| {
-        invalid_query(
-            name,
-            raw,
-            "Input should be a valid integer, unable to parse string as an integer",
-            "int_parsing",
-        )
-    })?;
-    if v < min {
-        return Err(invalid_query(
-            name,
-            raw,
-            &format!("Input should be greater than or equal to {min}"),
-            "greater_than_equal",
-        ));
-    }
-    if v > max {
-        return Err(invalid_query(
-            name,
-            raw,
-            &format!("Input should be less than or equal to {max}"),
-            "less_than_equal",
-        ));
-    }
-    Ok(v)
 }

@@ -1,0 +1,133 @@
+//! What every route answers with: the answer type, the API's error shapes, and the parsing of
+//! request bodies and query values into those shapes.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+/// An answer: status, JSON body (`None` for an empty body), extra headers.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+pub(super) fn ok(status: u16, body: Value) -> Answer {
+    Answer {
+        status,
+        body: Some(body),
+        headers: Vec::new(),
+    }
+}
+
+/// The error envelope: `{"error": {"message", "code", "type", "details"}}`.
+pub(crate) fn envelope(status: u16, code: &str, message: &str, details: Value) -> Answer {
+    let kind = match status {
+        400 | 422 => "invalid_request_error",
+        401 | 403 => "authentication_error",
+        404 => "not_found_error",
+        429 => "rate_limit_error",
+        _ => "api_error",
+    };
+    ok(
+        status,
+        json!({"error": {"message": message, "code": code, "type": kind, "details": details}}),
+    )
+}
+
+pub(super) fn invalid_body(field: &str, message: &str) -> Answer {
+    envelope(
+        400,
+        "VALIDATION_ERROR",
+        &format!("{field}: {message}"),
+        json!([{"field": field, "message": message, "type": "value_error"}]),
+    )
+}
+
+/// FastAPI's 422 for a bad query parameter.
+pub(super) fn invalid_query(name: &str, input: &str, msg: &str, kind: &str) -> Answer {
+    ok(
+        422,
+        json!({"detail": [{"loc": ["query", name], "msg": msg, "type": kind, "input": input}]}),
+    )
+}
+
+/// The answer for a known path with a method it does not take.
+pub(super) fn method_not_allowed() -> Answer {
+    ok(405, json!({"detail": "Method Not Allowed"}))
+}
+
+/// The request body as an object; an empty body is `{}`.
+pub(super) fn json_body(body: &[u8]) -> Result<Map<String, Value>, Answer> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(invalid_body("body", "must be a JSON object")),
+        Err(e) => Err(invalid_body("body", &format!("is not valid JSON: {e}"))),
+    }
+}
+
+pub(super) fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, Answer> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(invalid_body(key, "must be a string")),
+    }
+}
+
+pub(super) fn int_query(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, Answer> {
+    let Some(raw) = q.get(name) else {
+        return Ok(default);
+    };
+    let v: i64 = raw.parse().map_err(|_| {
+        invalid_query(
+            name,
+            raw,
+            "Input should be a valid integer, unable to parse string as an integer",
+            "int_parsing",
+        )
+    })?;
+    if v < min {
+        return Err(invalid_query(
+            name,
+            raw,
+            &format!("Input should be greater than or equal to {min}"),
+            "greater_than_equal",
+        ));
+    }
+    if v > max {
+        return Err(invalid_query(
+            name,
+            raw,
+            &format!("Input should be less than or equal to {max}"),
+            "less_than_equal",
+        ));
+    }
+    Ok(v)
+}
+
+pub(super) fn number_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "PHONE_NUMBER_NOT_FOUND",
+        &format!("Phone number {id} not found"),
+        Value::Null,
+    )
+}
+
+pub(super) fn agent_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "AGENT_NOT_FOUND",
+        &format!("Agent {id} not found"),
+        Value::Null,
+    )
+}
