@@ -128,13 +128,13 @@ pub(crate) fn send<T: DeserializeOwned + CForm>(
     let text = transport.send(&call.request, |body| {
         // The documented shape, checked exactly as the Rust API decodes it.
         serde_json::from_slice::<T>(body).map_err(|e| e.to_string())?;
-        let mut value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-        if T::rewrite(&mut value) {
-            serde_json::to_string(&value).map_err(|e| e.to_string())
-        } else {
-            // serde_json accepted it, so it is UTF-8.
-            String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+        if T::may_need_rewrite(body) {
+            let mut value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+            if T::rewrite(&mut value) {
+                return serde_json::to_string(&value).map_err(|e| e.to_string());
+            }
         }
+        String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
     })?;
     Ok(text)
 }

@@ -55,12 +55,20 @@ pub struct DetachedNumber {
 }
 
 impl CForm for AttachedNumber {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
     fn rewrite(_: &mut Value) -> bool {
         false
     }
 }
 
 impl CForm for DetachedNumber {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
     fn rewrite(_: &mut Value) -> bool {
         false
     }

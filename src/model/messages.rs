@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{rewrite_each, rewrite_timestamps, timestamp, timestamp_opt, CForm, Extra};
+use super::{
+    contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp, timestamp_opt,
+    CForm, Extra,
+};
 
 /// A message received by (or sent from) a number.
 ///
@@ -183,7 +186,25 @@ impl ListMessages {
     }
 }
 
+/// Whether a body holding messages may need a rewrite: a naive timestamp, another spelling of
+/// the sender or recipient, or a `null` body (with or without spaces after the colon).
+fn message_may_need_rewrite(body: &[u8]) -> bool {
+    has_naive_timestamp(body)
+        || [
+            &b"\"from\""[..],
+            b"\"fromNumber\"",
+            b"\"toNumber\"",
+            b"null",
+        ]
+        .iter()
+        .any(|needle| contains(body, needle))
+}
+
 impl CForm for Message {
+    fn may_need_rewrite(body: &[u8]) -> bool {
+        message_may_need_rewrite(body)
+    }
+
     fn rewrite(value: &mut Value) -> bool {
         let mut changed = rewrite_timestamps(value, &["receivedAt"]);
         let Some(obj) = value.as_object_mut() else {
@@ -207,6 +228,10 @@ impl CForm for Message {
 }
 
 impl CForm for MessagePage {
+    fn may_need_rewrite(body: &[u8]) -> bool {
+        message_may_need_rewrite(body)
+    }
+
     fn rewrite(value: &mut Value) -> bool {
         rewrite_each(value, "data", Message::rewrite)
     }

@@ -25,10 +25,66 @@ pub type Extra = Map<String, Value>;
 ///   `from`, `fromNumber`, `toNumber`, are renamed), and a `null` message body is `""`;
 /// - a list page without `total` gets `"total": null`.
 ///
-/// When nothing needs rewriting, the body bytes themselves are the result.
+/// When nothing needs rewriting, the body bytes themselves are the result. Whether that is so
+/// is first judged from the bytes ([`CForm::may_need_rewrite`]), so that the common case costs
+/// no second parse.
 pub(crate) trait CForm {
+    /// False only when the body certainly needs no rewrite. A cheap scan of the bytes: it may
+    /// say true for a body that turns out to need nothing, never false for one that does.
+    fn may_need_rewrite(body: &[u8]) -> bool;
+
     /// Makes the rewrites in `value` (which decodes as `Self`); true when anything changed.
     fn rewrite(value: &mut Value) -> bool;
+}
+
+/// Whether the value of a key ending in `At` (`createdAt`, `receivedAt`, ...: every timestamp
+/// the rewrites name) may be a date-time without an offset. Also true whenever the body has a
+/// `\u` escape, since a key may be spelled with one.
+pub(crate) fn has_naive_timestamp(body: &[u8]) -> bool {
+    if contains(body, b"\\u") {
+        return true;
+    }
+    memchr::memmem::find_iter(body, b"At\"").any(|at| {
+        let rest = &body[at + 3..];
+        let rest = skip_space(rest);
+        let Some(rest) = rest.strip_prefix(b":") else {
+            return false; // a value ending in `At`, not a key
+        };
+        match skip_space(rest).strip_prefix(b"\"") {
+            Some(value) => is_naive_datetime(value),
+            None => false, // null, or not a string: nothing to rewrite
+        }
+    })
+}
+
+fn skip_space(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+/// Whether the string starting at `value` is `YYYY-MM-DD[T ]HH:MM:SS[.fff]` with no offset.
+fn is_naive_datetime(value: &[u8]) -> bool {
+    const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
+    let fits = value.len() >= SHAPE.len()
+        && value.iter().zip(SHAPE).all(|(&b, &want)| match want {
+            b'd' => b.is_ascii_digit(),
+            b'T' => b == b'T' || b == b' ',
+            other => b == other,
+        });
+    if !fits {
+        return false;
+    }
+    let mut rest = &value[SHAPE.len()..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        rest = &fraction[n..];
+    }
+    !matches!(rest.first(), Some(b'Z' | b'z' | b'+' | b'-'))
+}
+
+/// Whether `needle` occurs in the bytes.
+pub(crate) fn contains(body: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(body, needle).is_some()
 }
 
 /// Rewrites, in place, the timestamps under `keys` that have no offset.
@@ -142,5 +198,26 @@ mod tests {
             })
         );
         assert!(!rewrite_timestamps(&mut v, &["a", "b"]));
+    }
+
+    #[test]
+    fn the_byte_scan_finds_every_naive_timestamp() {
+        for naive in [
+            r#"{"createdAt":"2025-01-15T10:45:00"}"#,
+            r#"{"receivedAt" :  "2025-01-15 10:45:00.123"}"#,
+            r#"{"createdAt":"2025-01-15T10:45:00Z","expiresAt":"2025-01-15T10:45:00.5"}"#,
+            r#"{"createdA\u0074":"2025-01-15T10:45:00Z"}"#,
+        ] {
+            assert!(has_naive_timestamp(naive.as_bytes()), "{naive}");
+        }
+        for fine in [
+            r#"{"createdAt":"2025-01-15T10:45:00Z"}"#,
+            r#"{"createdAt":"2025-01-15T10:45:00.123456+01:00","expiresAt":null}"#,
+            r#"{"receivedAt":"2025-01-15T10:45:00-05:00","body":"At\": 2025-01-15T10:45:00"}"#,
+            r#"{"body":"2025-01-15T10:45:00 is not a field ending in At"}"#,
+            "",
+        ] {
+            assert!(!has_naive_timestamp(fine.as_bytes()), "{fine}");
+        }
     }
 }

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{rewrite_each, rewrite_timestamps, timestamp, timestamp_opt, CForm, Extra};
+use super::{
+    contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp, timestamp_opt,
+    CForm, Extra,
+};
 
 /// A provisioned phone number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,12 +249,20 @@ impl ListNumbers {
 }
 
 impl CForm for PhoneNumber {
+    fn may_need_rewrite(body: &[u8]) -> bool {
+        has_naive_timestamp(body)
+    }
+
     fn rewrite(value: &mut Value) -> bool {
         rewrite_timestamps(value, &["createdAt", "purchasedAt", "expiresAt"])
     }
 }
 
 impl CForm for NumberPage {
+    fn may_need_rewrite(body: &[u8]) -> bool {
+        has_naive_timestamp(body) || !contains(body, b"\"total\"")
+    }
+
     fn rewrite(value: &mut Value) -> bool {
         let mut changed = rewrite_each(value, "data", PhoneNumber::rewrite);
         if let Some(obj) = value.as_object_mut() {
@@ -265,6 +276,10 @@ impl CForm for NumberPage {
 }
 
 impl CForm for ReleasedNumber {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
     fn rewrite(_: &mut Value) -> bool {
         false
     }
