@@ -145,6 +145,7 @@ pub mod sandbox;
 
 pub use api::agents::Agents;
 pub use api::numbers::{MessageIter, NumberIter, Numbers};
+pub use api::paging::{CursorIter, OffsetIter};
 pub use api::validate::{MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,

@@ -4,4 +4,5 @@
 
 pub(crate) mod agents;
 pub(crate) mod numbers;
+pub(crate) mod paging;
 pub(crate) mod validate;
