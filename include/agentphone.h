@@ -178,6 +178,106 @@ enum agentphone_status agentphone_client_new(const char *config_json,
 void agentphone_client_free(struct agentphone_client *client);
 
 /*
+ Lists conversations, newest activity first (`GET /v1/conversations`). `query_json`: NULL or
+ `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
+ `{"data": [...], "hasMore": b, "total": n}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_conversations_list(const struct agentphone_client *client,
+                                                     const char *query_json,
+                                                     char **out);
+
+/*
+ Reads a conversation with its recent messages (`GET /v1/conversations/{id}`). `query_json`:
+ NULL or `{"message_limit": 1..200}` (default 50). On `AGENTPHONE_OK`, `*out` is the
+ conversation, with `messages` newest first (each with `fromNumber` and `toNumber`).
+
+ # Safety
+ `client` is a live handle; `conversation_id` is NUL-terminated; `query_json` is NULL or
+ NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_conversations_get(const struct agentphone_client *client,
+                                                    const char *conversation_id,
+                                                    const char *query_json,
+                                                    char **out);
+
+/*
+ Updates a conversation (`PATCH /v1/conversations/{id}`): `request_json` is
+ `{"metadata": {...}}` (replaces it; `{}` clears it) and/or `{"group_name": "..."}`. On
+ `AGENTPHONE_OK`, `*out` is the conversation.
+
+ # Safety
+ As [`agentphone_conversations_get`].
+ */
+enum agentphone_status agentphone_conversations_update(const struct agentphone_client *client,
+                                                       const char *conversation_id,
+                                                       const char *request_json,
+                                                       char **out);
+
+/*
+ Reads one page of a conversation's messages, newest first
+ (`GET /v1/conversations/{id}/messages`). `query_json`: NULL or an object with `limit`
+ (1 to 200), `before`, `after` (ISO 8601). On `AGENTPHONE_OK`, `*out` is
+ `{"data": [...], "hasMore": b}`.
+
+ # Safety
+ As [`agentphone_conversations_get`].
+ */
+enum agentphone_status agentphone_conversations_messages(const struct agentphone_client *client,
+                                                         const char *conversation_id,
+                                                         const char *query_json,
+                                                         char **out);
+
+/*
+ Shows a typing indicator in a conversation (`POST /v1/conversations/{id}/typing`; iMessage,
+ best effort). On `AGENTPHONE_OK`, `*out` is `{"conversationId", "channel", "status"}`.
+
+ # Safety
+ `client` is a live handle; `conversation_id` is NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_conversations_typing(const struct agentphone_client *client,
+                                                       const char *conversation_id,
+                                                       char **out);
+
+/*
+ Sends an SMS, MMS or iMessage (`POST /v1/messages`; **billed, seen by a person**).
+ `request_json`: an object with the API's keys: `body` (required, may be empty), exactly one
+ of `to_number` or `recipients` (2 or more), and optionally `agent_id`, `number_id`,
+ `from_number`, `media_urls` (at most 20), `media_url`, `send_style`, `reply_to_message_id`.
+ On `AGENTPHONE_OK`, `*out` is `{"id", "status", "channel", "from_number", "to_number",
+ "conversation_id", ...}`.
+
+ Never sent twice once it may have reached the server: when the error JSON says
+ `"mayHaveSucceeded": true`, the message may have gone out; look at the conversation before
+ sending it again.
+
+ # Safety
+ `client` is a live handle; `request_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_messages_send(const struct agentphone_client *client,
+                                                const char *request_json,
+                                                char **out);
+
+/*
+ Reacts to a message with an iMessage tapback (`POST /v1/messages/{id}/reactions`; seen by a
+ person, never sent twice). `request_json`: `{"reaction": "love"}` (`like`, `dislike`,
+ `laugh`, `emphasize`, `question`, or an emoji). On `AGENTPHONE_OK`, `*out` is
+ `{"id", "reaction_type", "message_id", "channel"}`.
+
+ # Safety
+ `client` is a live handle; `message_id` is NUL-terminated; `request_json` is NULL or
+ NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_messages_react(const struct agentphone_client *client,
+                                                 const char *message_id,
+                                                 const char *request_json,
+                                                 char **out);
+
+/*
  Provisions a number (`POST /v1/numbers`; **billed**). `request_json`: NULL or an object with
  `country`, `agentId`, `areaCode`, `type`, `imessageType`, `externalId`, `expiresAt`.
  On `AGENTPHONE_OK`, `*out` is the number object.

@@ -7,6 +7,8 @@ use std::time::Duration;
 use ureq::http::Uri;
 
 use crate::api::agents::Agents;
+use crate::api::conversations::Conversations;
+use crate::api::messages::Messages;
 use crate::api::numbers::Numbers;
 use crate::error::Error;
 use crate::transport::retry::Backoff;
@@ -70,6 +72,20 @@ impl Client {
     /// Number operations: create, list, get, release, messages, and the page iterators.
     pub fn numbers(&self) -> Numbers<'_> {
         Numbers {
+            transport: &self.transport,
+        }
+    }
+
+    /// Message operations: send a message, react to one.
+    pub fn messages(&self) -> Messages<'_> {
+        Messages {
+            transport: &self.transport,
+        }
+    }
+
+    /// Conversation operations: list, read, update, messages, typing.
+    pub fn conversations(&self) -> Conversations<'_> {
+        Conversations {
             transport: &self.transport,
         }
     }

@@ -144,9 +144,11 @@ mod transport;
 pub mod sandbox;
 
 pub use api::agents::Agents;
+pub use api::conversations::Conversations;
+pub use api::messages::Messages;
 pub use api::numbers::{MessageIter, NumberIter, Numbers};
 pub use api::paging::{CursorIter, OffsetIter};
-pub use api::validate::{MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT};
+pub use api::validate::{MAX_MEDIA_URLS, MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT, PAGE_LIMIT};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY,
@@ -155,11 +157,17 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind};
 pub use model::agents::{AttachedNumber, DetachedNumber, NumberSummary};
-pub use model::messages::{ListMessages, Message, MessagePage};
+pub use model::conversations::{
+    Conversation, ConversationMessage, ConversationMessagePage, ConversationPage, GetConversation,
+    TypingIndicator, UpdateConversation,
+};
+pub use model::messages::{
+    ListMessages, Message, MessagePage, React, Reaction, SendMessage, SentMessage,
+};
 pub use model::numbers::{
     CreateNumber, DailyNewContacts, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber,
 };
-pub use model::Extra;
+pub use model::{Extra, Paging};
 
 /// Re-exported so callers can name timestamps without adding chrono themselves.
 pub use chrono;

@@ -3,6 +3,8 @@
 //! its paged lists.
 
 pub(crate) mod agents;
+pub(crate) mod conversations;
+pub(crate) mod messages;
 pub(crate) mod numbers;
 pub(crate) mod paging;
 pub(crate) mod validate;

@@ -5,8 +5,10 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::Error;
-use crate::model::messages::ListMessages;
+use crate::model::conversations::GetConversation;
+use crate::model::messages::{ListMessages, React, SendMessage};
 use crate::model::numbers::{CreateNumber, ListNumbers};
+use crate::model::Paging;
 
 /// Page-size range of `GET /v1/numbers`.
 pub const NUMBERS_LIMIT: (u32, u32) = (1, 100);
@@ -100,13 +102,131 @@ pub(crate) fn create_number(req: &CreateNumber) -> Result<CreateNumber, Error> {
 /// The largest `offset` the API accepts (it stores it as a signed 64-bit integer).
 pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
-/// Checks a list query.
-pub(crate) fn list_numbers(q: &ListNumbers) -> Result<(), Error> {
-    limit(q.limit, NUMBERS_LIMIT)?;
-    match q.offset {
+/// Page-size range of every offset-paged list (conversations, agents, calls).
+pub const PAGE_LIMIT: (u32, u32) = (1, 100);
+/// Most media attachments of one message.
+pub const MAX_MEDIA_URLS: usize = 20;
+
+/// Checks an offset.
+fn offset(value: Option<u64>) -> Result<(), Error> {
+    match value {
         Some(o) if o > MAX_OFFSET => Err(Error::invalid(
             "offset",
             format_args!("must be at most {MAX_OFFSET}, got {o}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a list query.
+pub(crate) fn list_numbers(q: &ListNumbers) -> Result<(), Error> {
+    limit(q.limit, NUMBERS_LIMIT)?;
+    offset(q.offset)
+}
+
+/// Checks the query of an offset-paged list.
+pub(crate) fn paging(q: &Paging) -> Result<(), Error> {
+    limit(q.limit, PAGE_LIMIT)?;
+    offset(q.offset)
+}
+
+/// Checks a string that goes into a body: no control characters.
+fn text(field: &str, value: &Option<String>) -> Result<(), Error> {
+    match value {
+        Some(v) if v.chars().any(char::is_control) => {
+            Err(Error::invalid(field, "must not contain control characters"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks a send: a body, exactly one address, at most 20 media.
+pub(crate) fn send_message(m: &SendMessage) -> Result<(), Error> {
+    if m.body.is_none() {
+        return Err(Error::invalid(
+            "body",
+            "is required (it may be empty, e.g. for media only)",
+        ));
+    }
+    match (&m.to_number, &m.recipients) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "to_number",
+                "give either to_number or recipients, not both",
+            ))
+        }
+        (None, None) => {
+            return Err(Error::invalid(
+                "to_number",
+                "is required (or recipients, to start a group)",
+            ))
+        }
+        (Some(to), None) if to.trim().is_empty() => {
+            return Err(Error::invalid("to_number", "must not be empty"))
+        }
+        (None, Some(r)) if r.len() < 2 => {
+            return Err(Error::invalid(
+                "recipients",
+                format_args!("must have 2 or more entries (a group), got {}", r.len()),
+            ))
+        }
+        (None, Some(r)) => {
+            if let Some(bad) = r.iter().find(|x| x.trim().is_empty()) {
+                return Err(Error::invalid(
+                    "recipients",
+                    format_args!("must not hold an empty entry, got {bad:?}"),
+                ));
+            }
+        }
+        _ => {}
+    }
+    if let Some(urls) = &m.media_urls {
+        if urls.len() > MAX_MEDIA_URLS {
+            return Err(Error::invalid(
+                "media_urls",
+                format_args!(
+                    "must have at most {MAX_MEDIA_URLS} entries, got {}",
+                    urls.len()
+                ),
+            ));
+        }
+    }
+    for (field, value) in [("agent_id", &m.agent_id), ("number_id", &m.number_id)] {
+        if let Some(v) = value {
+            id(field, v)?;
+        }
+    }
+    for (field, value) in [
+        ("to_number", &m.to_number),
+        ("from_number", &m.from_number),
+        ("send_style", &m.send_style),
+        ("reply_to_message_id", &m.reply_to_message_id),
+    ] {
+        text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a reaction: present and not empty.
+pub(crate) fn react(r: &React) -> Result<(), Error> {
+    match &r.reaction {
+        Some(x) if !x.trim().is_empty() => text("reaction", &r.reaction),
+        _ => Err(Error::invalid(
+            "reaction",
+            "is required (love, like, dislike, laugh, emphasize, question, or an emoji)",
+        )),
+    }
+}
+
+/// Checks the query of a conversation read.
+pub(crate) fn get_conversation(q: &GetConversation) -> Result<(), Error> {
+    match q.message_limit {
+        Some(v) if !(MESSAGES_LIMIT.0..=MESSAGES_LIMIT.1).contains(&v) => Err(Error::invalid(
+            "message_limit",
+            format_args!(
+                "must be between {} and {}, got {v}",
+                MESSAGES_LIMIT.0, MESSAGES_LIMIT.1
+            ),
         )),
         _ => Ok(()),
     }

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use super::boundary::{agentphone_string_free, boundary, opt_str, CallError};
+use super::boundary::{agentphone_string_free, boundary, opt_str, req_str, CallError};
 use super::input::build_client;
 use super::status::agentphone_status;
 use crate::error::Error;
@@ -98,4 +98,16 @@ pub unsafe extern "C" fn agentphone_client_free(client: *mut agentphone_client) 
         // SAFETY: from `Box::into_raw` in `agentphone_client_new`, freed once by the contract.
         drop(unsafe { Box::from_raw(client) });
     }));
+}
+
+/// The client and one required id of an operation (`name` is the C argument's name).
+///
+/// SAFETY (for callers): as [`client_ref`] and [`req_str`].
+pub(crate) unsafe fn client_and_id<'a>(
+    client: *const agentphone_client,
+    name: &str,
+    id: *const c_char,
+) -> Result<(&'a Client, &'a str), CallError> {
+    // SAFETY: forwarded contract.
+    unsafe { Ok((client_ref(client)?, req_str(name, id)?)) }
 }

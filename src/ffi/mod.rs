@@ -41,7 +41,9 @@
 mod agents;
 mod boundary;
 mod client;
+mod conversations;
 mod input;
+mod messages;
 mod numbers;
 mod status;
 
@@ -50,6 +52,8 @@ use std::ffi::c_char;
 pub use agents::*;
 pub use boundary::agentphone_string_free;
 pub use client::*;
+pub use conversations::*;
+pub use messages::*;
 pub use numbers::*;
 pub use status::*;
 

@@ -1,5 +1,5 @@
 //! Messages: the message object (with every spelling of its sender and recipient), its page,
-//! and the query of a number's messages.
+//! the query of a number's messages, and sending a message or a reaction.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -183,6 +183,200 @@ impl ListMessages {
     pub fn after(mut self, after: DateTime<Utc>) -> Self {
         self.after = Some(after);
         self
+    }
+}
+
+/// The body of [`crate::Messages::send`] (`POST /v1/messages`). Keys are the API's own,
+/// snake_case as it spells them.
+///
+/// `body` is required (it may be empty, e.g. for media only), and so is exactly one address:
+/// `to_number` (a phone number, short code, email or `grp_...` group id) or `recipients` (2 or
+/// more, which starts a new iMessage group). The sender is chosen by `agent_id`, `number_id` or
+/// `from_number`. At most 20 `media_urls`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// The text; required, may be empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The recipient: a phone number, short code, email, or `grp_...` group id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
+    /// Two or more recipients: starts a new iMessage group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipients: Option<Vec<String>>,
+    /// Send from this agent's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Send from this number (by id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_id: Option<String>,
+    /// Send from this number (E.164).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_number: Option<String>,
+    /// Media attachments (at most 20; 2 or more with an empty body make a carousel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_urls: Option<Vec<String>>,
+    /// One media attachment (the API's older form of `media_urls`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// An iMessage effect, e.g. `slam` or `confetti` (not checked here: the API may add more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_style: Option<String>,
+    /// Reply in the thread of this message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_message_id: Option<String>,
+}
+
+impl SendMessage {
+    /// A message with this text to one recipient; chain the setters below for the rest.
+    pub fn new(to_number: impl Into<String>, body: impl Into<String>) -> SendMessage {
+        SendMessage {
+            to_number: Some(to_number.into()),
+            body: Some(body.into()),
+            ..SendMessage::default()
+        }
+    }
+
+    /// A message to a new iMessage group of two or more recipients.
+    pub fn to_group(
+        recipients: impl IntoIterator<Item = impl Into<String>>,
+        body: impl Into<String>,
+    ) -> SendMessage {
+        SendMessage {
+            recipients: Some(recipients.into_iter().map(Into::into).collect()),
+            body: Some(body.into()),
+            ..SendMessage::default()
+        }
+    }
+
+    /// Sends from this agent's number.
+    pub fn agent_id(mut self, id: impl Into<String>) -> Self {
+        self.agent_id = Some(id.into());
+        self
+    }
+
+    /// Sends from this number (by id).
+    pub fn number_id(mut self, id: impl Into<String>) -> Self {
+        self.number_id = Some(id.into());
+        self
+    }
+
+    /// Sends from this number (E.164).
+    pub fn from_number(mut self, number: impl Into<String>) -> Self {
+        self.from_number = Some(number.into());
+        self
+    }
+
+    /// Attaches media (at most 20 in all).
+    pub fn media_urls(mut self, urls: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.media_urls = Some(urls.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets an iMessage effect.
+    pub fn send_style(mut self, style: impl Into<String>) -> Self {
+        self.send_style = Some(style.into());
+        self
+    }
+
+    /// Replies in the thread of this message.
+    pub fn reply_to_message_id(mut self, id: impl Into<String>) -> Self {
+        self.reply_to_message_id = Some(id.into());
+        self
+    }
+}
+
+/// The answer to [`crate::Messages::send`]: the message as queued (snake_case, as the API
+/// answers). `status` says how far it got; a later delivery failure shows in the conversation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SentMessage {
+    /// The message id.
+    pub id: String,
+    /// `queued`, `sent`, `delivered`, `failed`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `sms`, `mms`, `imessage`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_number: Option<String>,
+    /// The recipient (for a new group, the group id to use for follow-ups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
+    /// The conversation it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    /// Its media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_urls: Option<Vec<String>>,
+    /// The message it replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_message_id: Option<String>,
+    /// True when the message it replies to could not be found (sent as a plain message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_parent_unresolved: Option<bool>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The body of [`crate::Messages::react`]: an iMessage tapback.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct React {
+    /// `love`, `like`, `dislike`, `laugh`, `emphasize`, `question`, or an emoji on newer lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<String>,
+}
+
+impl React {
+    /// A reaction of this kind.
+    pub fn new(reaction: impl Into<String>) -> React {
+        React {
+            reaction: Some(reaction.into()),
+        }
+    }
+}
+
+/// The answer to [`crate::Messages::react`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The reaction's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The kind of reaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction_type: Option<String>,
+    /// The message reacted to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The channel, e.g. `imessage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl CForm for SentMessage {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
+    fn rewrite(_: &mut Value) -> bool {
+        false
+    }
+}
+
+impl CForm for Reaction {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
+    fn rewrite(_: &mut Value) -> bool {
+        false
     }
 }
 

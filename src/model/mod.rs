@@ -7,6 +7,7 @@
 //! date-time without an offset (taken as UTC), which some servers send.
 
 pub(crate) mod agents;
+pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod numbers;
 
@@ -16,6 +17,38 @@ use serde_json::{Map, Value};
 
 /// Fields of a response object that this crate has no typed field for, kept verbatim.
 pub type Extra = Map<String, Value>;
+
+/// The query of an offset-paged list (conversations, agents, calls). Unset fields use the API's
+/// defaults (limit 20, offset 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paging {
+    /// Page size, 1 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// How many items to skip (at most 2^63 - 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+impl Paging {
+    /// The API's defaults; chain the setters below.
+    pub fn new() -> Paging {
+        Paging::default()
+    }
+
+    /// Sets the page size (1 to 100).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets how many items to skip.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+}
 
 /// How a result is handed to C: the server's JSON as received, with exactly the rewrites below
 /// made in place, whatever else the object holds (a key the server left out stays out):

@@ -13,6 +13,10 @@
 //! - inbound SMS: [`Sandbox::deliver_sms`] or `POST /sandbox/numbers/{id}/messages
 //!   {"from": "+1...", "body": "...", "receivedAt": "..." (optional)}`; messages may share one
 //!   `receivedAt` ([`Sandbox::deliver_sms_at`]), as on the real API;
+//! - outbound messages: `POST /v1/messages` records them in their conversation (created on the
+//!   first message between a number and a counterpart, inbound or outbound);
+//!   [`Sandbox::set_message_status`] or `POST /sandbox/messages/{id}/status` moves one to
+//!   `delivered` or `failed`;
 //! - faults: [`Sandbox::inject`] or `POST /sandbox/faults` makes the next N requests matching a
 //!   method and path prefix answer a given status (with optional `Retry-After` and body), hang,
 //!   or drop the connection; `DELETE /sandbox/faults` clears them;
@@ -34,8 +38,10 @@
 
 mod agents;
 mod answer;
+mod conversations;
 mod faults;
 mod http;
+mod messages;
 mod numbers;
 mod state;
 
@@ -302,6 +308,25 @@ impl Sandbox {
         }
     }
 
+    /// Sets a message's delivery status: `sent`, `delivered`, or `failed` (with a reason, or a
+    /// default one). Returns the message as a conversation lists it, or `None` if there is no
+    /// such message. Also `POST /sandbox/messages/{id}/status {"status", "failureReason"}`.
+    pub fn set_message_status(
+        &self,
+        message_id: &str,
+        status: &str,
+        failure_reason: Option<&str>,
+    ) -> Option<Value> {
+        if !["sent", "delivered", "failed"].contains(&status) {
+            return None;
+        }
+        lock(&self.shared.state).set_message_status(
+            message_id,
+            status,
+            failure_reason.map(str::to_string),
+        )
+    }
+
     /// Adds a fault (see [`Fault`]); faults are checked in the order they were added.
     pub fn inject(&self, fault: Fault) {
         lock(&self.shared.faults).push(fault);
@@ -429,7 +454,12 @@ fn handle(shared: &Shared, req: Request) -> Reply {
 type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
 
 /// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 2] = [numbers::route, agents::route];
+const ROUTES: [Routes; 4] = [
+    numbers::route,
+    agents::route,
+    messages::route,
+    conversations::route,
+];
 
 /// Routes one authenticated request to its resource.
 fn route(state: &mut State, req: &Request) -> Answer {

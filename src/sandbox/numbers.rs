@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::answer::{
-    agent_not_found, envelope, int_query, invalid_body, invalid_query, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, Answer,
+    agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
+    number_not_found, ok, opt_string, Answer,
 };
-use super::state::{now_micros, MessageRec, NumberRec, Routed, State};
+use super::state::{message_page, now_micros, MessageRec, NumberRec, Routed, State};
 use crate::model::parse_timestamp;
 
 /// The number routes.
@@ -182,46 +182,11 @@ impl State {
     }
 
     fn messages(&self, id: &str, query: &HashMap<String, String>) -> Answer {
-        let limit = match int_query(query, "limit", 50, 1, 200) {
-            Ok(v) => v as usize,
-            Err(a) => return a,
-        };
-        let mut bounds = [None, None];
-        for (i, name) in ["before", "after"].iter().enumerate() {
-            if let Some(raw) = query.get(*name) {
-                match parse_timestamp(raw) {
-                    Some(t) => bounds[i] = Some(t),
-                    None => {
-                        return invalid_query(
-                            name,
-                            raw,
-                            "Input should be a valid datetime",
-                            "datetime_from_date_parsing",
-                        )
-                    }
-                }
-            }
-        }
         if self.number(id).is_none() {
             return number_not_found(id);
         }
-        let [before, after] = bounds;
-        // Stored oldest first; answered newest first (equal times: the later arrival first).
-        let matching: Vec<&MessageRec> = self
-            .messages
-            .get(id)
-            .map(|v| v.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .rev()
-            .filter(|m| before.is_none_or(|b| m.received_at < b))
-            .filter(|m| after.is_none_or(|a| m.received_at > a))
-            .collect();
-        let data: Vec<Value> = matching.iter().take(limit).map(|m| m.to_json()).collect();
-        ok(
-            200,
-            json!({"data": data, "hasMore": matching.len() > limit}),
-        )
+        let all: Vec<&MessageRec> = self.messages.get(id).into_iter().flatten().collect();
+        message_page(query, &all, MessageRec::to_number_json)
     }
 
     fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answer {
@@ -272,26 +237,33 @@ impl State {
                 "must be an E.164 number such as +15550001111",
             ));
         }
-        let to = n.phone_number.clone();
+        let (to, channel) = (n.phone_number.clone(), n.number_type.clone());
         let at = at.unwrap_or_else(now_micros);
-        self.next_message += 1;
+        let conversation_id = self.conversation_for(number_id, from, at).id.clone();
         let rec = MessageRec {
-            id: format!("msg_sbx{:06}", self.next_message),
+            id: self.message_id(),
+            number_id: number_id.to_string(),
+            conversation_id,
             from: from.to_string(),
             to,
             body: body.to_string(),
             received_at: at,
+            direction: "inbound",
+            channel,
+            status: "received".into(),
+            failure_reason: None,
+            delivered_at: None,
+            media_urls: Vec::new(),
+            reply_to: None,
+            reactions: Vec::new(),
         };
-        let out = rec.to_json();
-        let list = self.messages.entry(number_id.to_string()).or_default();
-        // Oldest first; a message with the same time as others goes after them.
-        let at = list.partition_point(|m| m.received_at <= rec.received_at);
-        list.insert(at, rec);
+        let out = rec.to_number_json();
+        self.add_message(rec);
         Ok(out)
     }
 }
 
-fn is_e164(s: &str) -> bool {
+pub(super) fn is_e164(s: &str) -> bool {
     s.strip_prefix('+')
         .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }

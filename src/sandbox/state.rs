@@ -5,9 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::model::format_timestamp;
+use super::answer::{int_query, invalid_query, ok, Answer};
+use crate::model::{format_timestamp, parse_timestamp};
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
 pub const DEFAULT_NUMBER_LIMIT: usize = 10;
@@ -53,28 +54,99 @@ impl NumberRec {
     }
 }
 
+/// A message, inbound or outbound, on a number and in a conversation.
 #[derive(Debug, Clone)]
 pub(crate) struct MessageRec {
     pub(super) id: String,
+    pub(super) number_id: String,
+    pub(super) conversation_id: String,
     pub(super) from: String,
     pub(super) to: String,
     pub(super) body: String,
     pub(super) received_at: DateTime<Utc>,
+    /// `inbound` or `outbound`.
+    pub(super) direction: &'static str,
+    /// `sms` or `imessage`: the number's type.
+    pub(super) channel: String,
+    /// `received` (inbound); `sent`, `delivered` or `failed` (outbound).
+    pub(super) status: String,
+    pub(super) failure_reason: Option<String>,
+    pub(super) delivered_at: Option<DateTime<Utc>>,
+    pub(super) media_urls: Vec<String>,
+    pub(super) reply_to: Option<String>,
+    pub(super) reactions: Vec<Value>,
 }
 
 impl MessageRec {
-    pub(super) fn to_json(&self) -> Value {
-        json!({
+    /// The shape of a number's messages (`from_`, `to`).
+    pub(super) fn to_number_json(&self) -> Value {
+        let mut v = json!({
             "id": self.id,
             "from_": self.from,
             "to": self.to,
             "body": self.body,
             "receivedAt": format_timestamp(&self.received_at),
-            "direction": "inbound",
-            "channel": "sms",
-            "status": "received",
-        })
+            "direction": self.direction,
+            "channel": self.channel,
+            "status": self.status,
+            "conversationId": self.conversation_id,
+        });
+        self.add_optional(&mut v);
+        v
     }
+
+    /// The shape of a conversation's messages (`fromNumber`, `toNumber`).
+    pub(super) fn to_conversation_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "fromNumber": self.from,
+            "toNumber": self.to,
+            "body": self.body,
+            "receivedAt": format_timestamp(&self.received_at),
+            "direction": self.direction,
+            "channel": self.channel,
+            "status": self.status,
+            "reactions": self.reactions,
+        });
+        self.add_optional(&mut v);
+        v
+    }
+
+    fn add_optional(&self, v: &mut Value) {
+        let obj = v.as_object_mut().expect("object");
+        if !self.media_urls.is_empty() {
+            obj.insert("mediaUrls".into(), json!(self.media_urls));
+        }
+        if let Some(r) = &self.failure_reason {
+            obj.insert("failureReason".into(), json!(r));
+        }
+        if let Some(t) = &self.delivered_at {
+            obj.insert("deliveredAt".into(), json!(format_timestamp(t)));
+        }
+        if let Some(id) = &self.reply_to {
+            obj.insert("replyTo".into(), json!({ "messageId": id }));
+        }
+    }
+}
+
+/// A thread between a number and a counterpart, or an iMessage group.
+#[derive(Debug, Clone)]
+pub(crate) struct ConversationRec {
+    pub(super) id: String,
+    pub(super) number_id: String,
+    /// The counterpart, or the group id for a group.
+    pub(super) participant: String,
+    pub(super) group: Option<Group>,
+    pub(super) metadata: Map<String, Value>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) last_message_at: DateTime<Utc>,
+}
+
+/// An iMessage group's own fields.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(super) name: Option<String>,
+    pub(super) members: Vec<String>,
 }
 
 /// Everything the sandbox remembers.
@@ -85,8 +157,10 @@ pub(crate) struct State {
     pub(super) agents: BTreeSet<String>,
     /// Each number's messages, oldest first (by `receivedAt`, then by arrival).
     pub(super) messages: HashMap<String, Vec<MessageRec>>,
+    pub(super) conversations: Vec<ConversationRec>,
     pub(super) next_number: u64,
     pub(super) next_message: u64,
+    pub(super) next_conversation: u64,
     pub(super) number_limit: usize,
 }
 
@@ -125,14 +199,86 @@ impl State {
             index: HashMap::new(),
             agents: agents.into_iter().collect(),
             messages: HashMap::new(),
+            conversations: Vec::new(),
             next_number: 0,
             next_message: 0,
+            next_conversation: 0,
             number_limit,
         }
     }
 
     pub fn add_agent(&mut self, id: &str) -> bool {
         self.agents.insert(id.to_string())
+    }
+
+    /// The conversation between a number and a counterpart (or a group id), created if new.
+    pub(super) fn conversation_for(
+        &mut self,
+        number_id: &str,
+        participant: &str,
+        at: DateTime<Utc>,
+    ) -> &mut ConversationRec {
+        let found = self
+            .conversations
+            .iter()
+            .position(|c| c.number_id == number_id && c.participant == participant);
+        let i = match found {
+            Some(i) => i,
+            None => {
+                self.next_conversation += 1;
+                self.conversations.push(ConversationRec {
+                    id: format!("conv_sbx{:06}", self.next_conversation),
+                    number_id: number_id.to_string(),
+                    participant: participant.to_string(),
+                    group: None,
+                    metadata: Map::new(),
+                    created_at: at,
+                    last_message_at: at,
+                });
+                self.conversations.len() - 1
+            }
+        };
+        &mut self.conversations[i]
+    }
+
+    pub(super) fn conversation(&self, id: &str) -> Option<&ConversationRec> {
+        self.conversations.iter().find(|c| c.id == id)
+    }
+
+    /// A new message id.
+    pub(super) fn message_id(&mut self) -> String {
+        self.next_message += 1;
+        format!("msg_sbx{:06}", self.next_message)
+    }
+
+    /// Stores a message on its number (oldest first; a message with the same time as others
+    /// goes after them) and moves its conversation's last activity.
+    pub(super) fn add_message(&mut self, rec: MessageRec) {
+        if let Some(c) = self
+            .conversations
+            .iter_mut()
+            .find(|c| c.id == rec.conversation_id)
+        {
+            c.last_message_at = c.last_message_at.max(rec.received_at);
+        }
+        let list = self.messages.entry(rec.number_id.clone()).or_default();
+        let at = list.partition_point(|m| m.received_at <= rec.received_at);
+        list.insert(at, rec);
+    }
+
+    pub(super) fn message_mut(&mut self, id: &str) -> Option<&mut MessageRec> {
+        self.messages
+            .values_mut()
+            .flat_map(|list| list.iter_mut())
+            .find(|m| m.id == id)
+    }
+
+    /// A conversation's messages, oldest first.
+    pub(super) fn conversation_messages(&self, c: &ConversationRec) -> Vec<&MessageRec> {
+        self.messages
+            .get(&c.number_id)
+            .map(|list| list.iter().filter(|m| m.conversation_id == c.id).collect())
+            .unwrap_or_default()
     }
 
     pub(super) fn number(&self, id: &str) -> Option<&NumberRec> {
@@ -163,4 +309,45 @@ fn parse_query(q: &str) -> HashMap<String, String> {
             (decode(k), decode(v))
         })
         .collect()
+}
+
+/// A page of messages, newest first (equal times: the later arrival first), by the query's
+/// `limit` (1 to 200, default 50), `before` and `after`, as the API pages them.
+pub(super) fn message_page(
+    query: &HashMap<String, String>,
+    oldest_first: &[&MessageRec],
+    to_json: fn(&MessageRec) -> Value,
+) -> Answer {
+    let limit = match int_query(query, "limit", 50, 1, 200) {
+        Ok(v) => v as usize,
+        Err(a) => return a,
+    };
+    let mut bounds = [None, None];
+    for (i, name) in ["before", "after"].iter().enumerate() {
+        if let Some(raw) = query.get(*name) {
+            match parse_timestamp(raw) {
+                Some(t) => bounds[i] = Some(t),
+                None => {
+                    return invalid_query(
+                        name,
+                        raw,
+                        "Input should be a valid datetime",
+                        "datetime_from_date_parsing",
+                    )
+                }
+            }
+        }
+    }
+    let [before, after] = bounds;
+    let matching: Vec<&&MessageRec> = oldest_first
+        .iter()
+        .rev()
+        .filter(|m| before.is_none_or(|b| m.received_at < b))
+        .filter(|m| after.is_none_or(|a| m.received_at > a))
+        .collect();
+    let data: Vec<Value> = matching.iter().take(limit).map(|m| to_json(m)).collect();
+    ok(
+        200,
+        json!({"data": data, "hasMore": matching.len() > limit}),
+    )
 }

@@ -12,11 +12,10 @@ use crate::error::{Error, ErrorKind};
 pub(crate) enum Method {
     Get,
     Post,
-    // The policy covers every method the API uses; PUT and PATCH operations arrive with the
-    // conversation and raw-request operations.
+    // The policy covers every method the API uses; PUT arrives with the contact-card and raw
+    // request operations.
     #[cfg_attr(not(test), allow(dead_code))]
     Put,
-    #[cfg_attr(not(test), allow(dead_code))]
     Patch,
     Delete,
 }

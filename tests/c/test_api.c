@@ -369,6 +369,85 @@ static void test_error_statuses(agentphone_client *c) {
   agentphone_client_free(other);
 }
 
+/* Copies the string value of "key" (the first one) into buf; "" when absent. */
+static void json_string(const char *json, const char *key, char *buf, size_t size) {
+  char pattern[64];
+  const char *p;
+  buf[0] = '\0';
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  p = json ? strstr(json, pattern) : NULL;
+  if (p != NULL) {
+    size_t i = 0;
+    p += strlen(pattern);
+    while (p[i] != '\0' && p[i] != '"' && i + 1 < size) {
+      buf[i] = p[i];
+      i++;
+    }
+    buf[i] = '\0';
+  }
+}
+
+/* Messages and conversations: send, react, list, get, update, messages, typing. */
+static void test_messaging(agentphone_client *c) {
+  char *out = NULL;
+  char number_id[64], message_id[64], conversation_id[64], request[512];
+  agentphone_status st;
+
+  st = agentphone_numbers_create(c, "{\"type\": \"imessage\"}", &out);
+  CHECK(st == AGENTPHONE_OK, "create imessage number: %s", out);
+  json_string(out, "id", number_id, sizeof number_id);
+  agentphone_string_free(out);
+
+  snprintf(request, sizeof request,
+           "{\"body\": \"hello from C\", \"to_number\": \"+15550001111\", \"number_id\": \"%s\"}",
+           number_id);
+  st = agentphone_messages_send(c, request, &out);
+  CHECK(st == AGENTPHONE_OK && has(out, "\"status\":\"sent\""), "send: %s", out);
+  json_string(out, "id", message_id, sizeof message_id);
+  json_string(out, "conversation_id", conversation_id, sizeof conversation_id);
+  CHECK(message_id[0] != '\0' && conversation_id[0] != '\0', "send ids: %s", out);
+  agentphone_string_free(out);
+
+  expect(agentphone_messages_react(c, message_id, "{\"reaction\": \"love\"}", &out), &out,
+         AGENTPHONE_OK, "\"reaction_type\":\"love\"", "react");
+  expect(agentphone_conversations_list(c, "{\"limit\": 5}", &out), &out, AGENTPHONE_OK,
+         conversation_id, "conversations list");
+  expect(agentphone_conversations_get(c, conversation_id, "{\"message_limit\": 5}", &out), &out,
+         AGENTPHONE_OK, "\"fromNumber\"", "conversation get");
+  expect(agentphone_conversations_update(c, conversation_id,
+                                         "{\"metadata\": {\"stage\": \"greeted\"}}", &out),
+         &out, AGENTPHONE_OK, "\"stage\":\"greeted\"", "conversation update");
+  expect(agentphone_conversations_messages(c, conversation_id, "{\"limit\": 10}", &out), &out,
+         AGENTPHONE_OK, "hello from C", "conversation messages");
+  expect(agentphone_conversations_typing(c, conversation_id, &out), &out, AGENTPHONE_OK,
+         "\"status\":\"sent\"", "typing");
+
+  /* Refused before sending, naming what was wrong. */
+  expect(agentphone_messages_send(c, "{\"to_number\": \"+15550001111\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "body: is required", "send without body");
+  expect(agentphone_messages_send(c, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "body: is required", "send NULL request");
+  expect(agentphone_messages_send(c, "{\"body\": \"x\", \"to\": \"+1555\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "to: unknown field", "send typo key");
+  expect(agentphone_messages_react(c, NULL, "{\"reaction\": \"love\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "message_id: must not be NULL", "react NULL id");
+  expect(agentphone_messages_react(c, message_id, NULL, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "reaction: is required", "react NULL request");
+  expect(agentphone_conversations_get(c, conversation_id, "{\"message_limit\": 0}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "message_limit: must be between 1 and 200", "get limit");
+  expect(agentphone_conversations_update(c, NULL, "{}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "conversation_id: must not be NULL", "update NULL id");
+  expect(agentphone_conversations_messages(NULL, conversation_id, NULL, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "client: must not be NULL", "messages NULL client");
+  expect(agentphone_conversations_typing(c, "conv_missing", &out), &out, AGENTPHONE_NOT_FOUND,
+         "CONVERSATION_NOT_FOUND", "typing unknown");
+  CHECK(agentphone_conversations_list(c, NULL, NULL) == AGENTPHONE_INVALID_ARGUMENT, "list out");
+  CHECK(agentphone_messages_send(c, request, NULL) == AGENTPHONE_INVALID_ARGUMENT, "send out");
+
+  expect(agentphone_numbers_release(c, number_id, &out), &out, AGENTPHONE_OK, "released",
+         "release imessage number");
+}
+
 /* Strings are the caller's to edit: truncated or tokenized in place, then freed. */
 static void test_edit_in_place(agentphone_client *c) {
   char *out = NULL;
@@ -436,6 +515,7 @@ int main(int argc, char **argv) {
   test_null_and_bad_arguments(c);
   test_lifecycle(c);
   test_error_statuses(c);
+  test_messaging(c);
   test_edit_in_place(c);
   test_threads(c);
   agentphone_client_free(c);

@@ -1,0 +1,183 @@
+//! The sandbox's conversations: `/v1/conversations...`. A conversation starts with the first
+//! message between a number and a counterpart (inbound or outbound), or with a group send.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::answer::{
+    envelope, int_query, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer,
+};
+use super::state::{message_page, ConversationRec, MessageRec, Routed, State};
+use crate::model::format_timestamp;
+
+/// The conversation routes.
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+    let answer = match (req.method, req.segments.as_slice()) {
+        ("GET", ["v1", "conversations"]) => state.list_conversations(&req.query, None),
+        ("GET", ["v1", "conversations", id]) => state.get_conversation(id, &req.query),
+        ("PATCH", ["v1", "conversations", id]) => state.update_conversation(id, req.body),
+        ("GET", ["v1", "conversations", id, "messages"]) => state.conversation_page(id, &req.query),
+        ("POST", ["v1", "conversations", id, "typing"]) => state.typing(id),
+        (
+            _,
+            ["v1", "conversations"]
+            | ["v1", "conversations", _]
+            | ["v1", "conversations", _, "messages" | "typing"],
+        ) => method_not_allowed(),
+        _ => return None,
+    };
+    Some(answer)
+}
+
+pub(super) fn conversation_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "CONVERSATION_NOT_FOUND",
+        &format!("Conversation {id} not found"),
+        Value::Null,
+    )
+}
+
+impl State {
+    /// A conversation as listed: no messages.
+    fn conversation_json(&self, c: &ConversationRec) -> Value {
+        let number = self.number(&c.number_id);
+        let messages = self.conversation_messages(c);
+        let last = messages.last();
+        let mut v = json!({
+            "id": c.id,
+            "phoneNumber": number.map(|n| n.phone_number.clone()),
+            "phoneNumberId": c.number_id,
+            "participant": c.participant,
+            "agentId": number.and_then(|n| n.agent_id.clone()),
+            "lastMessageAt": format_timestamp(&c.last_message_at),
+            "lastMessagePreview": last.map(|m| m.body.chars().take(100).collect::<String>()),
+            "messageCount": messages.len(),
+            "metadata": c.metadata,
+            "createdAt": format_timestamp(&c.created_at),
+            "channel": number.map(|n| n.number_type.clone()),
+            "isGroup": c.group.is_some(),
+        });
+        if let Some(g) = &c.group {
+            let obj = v.as_object_mut().expect("object");
+            obj.insert("groupId".into(), json!(c.participant));
+            obj.insert("groupName".into(), json!(g.name));
+            obj.insert("participants".into(), json!(g.members));
+        }
+        v
+    }
+
+    /// A page of conversations, newest activity first; only `agent`'s when given.
+    pub(super) fn list_conversations(
+        &self,
+        query: &HashMap<String, String>,
+        agent: Option<&str>,
+    ) -> Answer {
+        let (limit, offset) = match (
+            int_query(query, "limit", 20, 1, 100),
+            int_query(query, "offset", 0, 0, i64::MAX),
+        ) {
+            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
+            (Err(a), _) | (_, Err(a)) => return a,
+        };
+        let mut all: Vec<&ConversationRec> = self
+            .conversations
+            .iter()
+            .filter(|c| {
+                agent.is_none_or(|a| {
+                    self.number(&c.number_id)
+                        .is_some_and(|n| n.agent_id.as_deref() == Some(a))
+                })
+            })
+            .collect();
+        all.sort_by(|a, b| (b.last_message_at, &b.id).cmp(&(a.last_message_at, &a.id)));
+        let total = all.len();
+        let data: Vec<Value> = all
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|c| self.conversation_json(c))
+            .collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": offset.saturating_add(limit) < total, "total": total}),
+        )
+    }
+
+    fn get_conversation(&self, id: &str, query: &HashMap<String, String>) -> Answer {
+        let limit = match int_query(query, "message_limit", 50, 1, 200) {
+            Ok(v) => v as usize,
+            Err(a) => return a,
+        };
+        let Some(c) = self.conversation(id) else {
+            return conversation_not_found(id);
+        };
+        let mut v = self.conversation_json(c);
+        let messages: Vec<Value> = self
+            .conversation_messages(c)
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|m| m.to_conversation_json())
+            .collect();
+        v["messages"] = json!(messages);
+        ok(200, v)
+    }
+
+    fn update_conversation(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let metadata = match req.get("metadata") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => return invalid_body("metadata", "must be an object"),
+        };
+        let group_name = match opt_string(&req, "group_name") {
+            Ok(g) => g,
+            Err(a) => return a,
+        };
+        let Some(c) = self.conversations.iter_mut().find(|c| c.id == id) else {
+            return conversation_not_found(id);
+        };
+        if let Some(name) = group_name {
+            match &mut c.group {
+                Some(g) => g.name = Some(name),
+                None => return invalid_body("group_name", "only a group can be renamed"),
+            }
+        }
+        if let Some(m) = metadata {
+            c.metadata = m;
+        }
+        self.get_conversation(id, &HashMap::new())
+    }
+
+    fn conversation_page(&self, id: &str, query: &HashMap<String, String>) -> Answer {
+        let Some(c) = self.conversation(id) else {
+            return conversation_not_found(id);
+        };
+        let messages = self.conversation_messages(c);
+        message_page(query, &messages, MessageRec::to_conversation_json)
+    }
+
+    fn typing(&self, id: &str) -> Answer {
+        let Some(c) = self.conversation(id) else {
+            return conversation_not_found(id);
+        };
+        let channel = self
+            .number(&c.number_id)
+            .map(|n| n.number_type.clone())
+            .unwrap_or_default();
+        let status = if channel == "imessage" {
+            "sent"
+        } else {
+            "unsupported"
+        };
+        ok(
+            200,
+            json!({"conversationId": id, "channel": channel, "status": status}),
+        )
+    }
+}
