@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::answer::{
     envelope, int_query, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer,
 };
-use super::state::{message_page, ConversationRec, MessageRec, Routed, State};
+use super::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
 use crate::model::format_timestamp;
 
 /// The conversation routes.
@@ -155,11 +155,17 @@ impl State {
     }
 
     fn conversation_page(&self, id: &str, query: &HashMap<String, String>) -> Answer {
+        let query = match MessageQuery::parse(query) {
+            Ok(q) => q,
+            Err(a) => return a,
+        };
         let Some(c) = self.conversation(id) else {
             return conversation_not_found(id);
         };
-        let messages = self.conversation_messages(c);
-        message_page(query, &messages, MessageRec::to_conversation_json)
+        query.page(
+            &self.conversation_messages(c),
+            MessageRec::to_conversation_json,
+        )
     }
 
     fn typing(&self, id: &str) -> Answer {

@@ -10,7 +10,7 @@ use super::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
     number_not_found, ok, opt_string, Answer,
 };
-use super::state::{message_page, now_micros, MessageRec, NumberRec, Routed, State};
+use super::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
 use crate::model::parse_timestamp;
 
 /// The number routes.
@@ -182,11 +182,15 @@ impl State {
     }
 
     fn messages(&self, id: &str, query: &HashMap<String, String>) -> Answer {
+        let query = match MessageQuery::parse(query) {
+            Ok(q) => q,
+            Err(a) => return a,
+        };
         if self.number(id).is_none() {
             return number_not_found(id);
         }
         let all: Vec<&MessageRec> = self.messages.get(id).into_iter().flatten().collect();
-        message_page(query, &all, MessageRec::to_number_json)
+        query.page(&all, MessageRec::to_number_json)
     }
 
     fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answer {

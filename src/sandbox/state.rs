@@ -311,43 +311,58 @@ fn parse_query(q: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// A page of messages, newest first (equal times: the later arrival first), by the query's
-/// `limit` (1 to 200, default 50), `before` and `after`, as the API pages them.
-pub(super) fn message_page(
-    query: &HashMap<String, String>,
-    oldest_first: &[&MessageRec],
-    to_json: fn(&MessageRec) -> Value,
-) -> Answer {
-    let limit = match int_query(query, "limit", 50, 1, 200) {
-        Ok(v) => v as usize,
-        Err(a) => return a,
-    };
-    let mut bounds = [None, None];
-    for (i, name) in ["before", "after"].iter().enumerate() {
-        if let Some(raw) = query.get(*name) {
-            match parse_timestamp(raw) {
-                Some(t) => bounds[i] = Some(t),
-                None => {
-                    return invalid_query(
+/// The query of a message list: `limit` (1 to 200, default 50), `before`, `after`.
+pub(super) struct MessageQuery {
+    limit: usize,
+    before: Option<DateTime<Utc>>,
+    after: Option<DateTime<Utc>>,
+}
+
+impl MessageQuery {
+    /// Reads the query; a bad value is FastAPI's 422, as the API answers before anything else.
+    pub(super) fn parse(query: &HashMap<String, String>) -> Result<MessageQuery, Answer> {
+        let limit = int_query(query, "limit", 50, 1, 200)? as usize;
+        let mut bounds = [None, None];
+        for (i, name) in ["before", "after"].iter().enumerate() {
+            if let Some(raw) = query.get(*name) {
+                bounds[i] = Some(parse_timestamp(raw).ok_or_else(|| {
+                    invalid_query(
                         name,
                         raw,
                         "Input should be a valid datetime",
                         "datetime_from_date_parsing",
                     )
-                }
+                })?);
             }
         }
+        let [before, after] = bounds;
+        Ok(MessageQuery {
+            limit,
+            before,
+            after,
+        })
     }
-    let [before, after] = bounds;
-    let matching: Vec<&&MessageRec> = oldest_first
-        .iter()
-        .rev()
-        .filter(|m| before.is_none_or(|b| m.received_at < b))
-        .filter(|m| after.is_none_or(|a| m.received_at > a))
-        .collect();
-    let data: Vec<Value> = matching.iter().take(limit).map(|m| to_json(m)).collect();
-    ok(
-        200,
-        json!({"data": data, "hasMore": matching.len() > limit}),
-    )
+
+    /// A page of `oldest_first`, newest first (equal times: the later arrival first).
+    pub(super) fn page(
+        &self,
+        oldest_first: &[&MessageRec],
+        to_json: fn(&MessageRec) -> Value,
+    ) -> Answer {
+        let matching: Vec<&&MessageRec> = oldest_first
+            .iter()
+            .rev()
+            .filter(|m| self.before.is_none_or(|b| m.received_at < b))
+            .filter(|m| self.after.is_none_or(|a| m.received_at > a))
+            .collect();
+        let data: Vec<Value> = matching
+            .iter()
+            .take(self.limit)
+            .map(|m| to_json(m))
+            .collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": matching.len() > self.limit}),
+        )
+    }
 }
