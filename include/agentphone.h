@@ -136,6 +136,107 @@ enum agentphone_status agentphone_agents_detach_number(const struct agentphone_c
                                                        char **out);
 
 /*
+ Lists agents (`GET /v1/agents`). `query_json`: NULL or `{"limit": 1..100, "offset": n}`. On
+ `AGENTPHONE_OK`, `*out` is `{"data": [...], "total": n}` (some servers add `hasMore`).
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_agents_list(const struct agentphone_client *client,
+                                              const char *query_json,
+                                              char **out);
+
+/*
+ Creates an agent (`POST /v1/agents`; never sent twice once it may have reached the server).
+ `request_json`: `{"name": "..."}` (required) and any of the API's camelCase settings:
+ `description`, `voiceMode`, `modelTier`, `systemPrompt`, `beginMessage`, `voice`,
+ `transferNumber`, `voicemailMessage`, `sttMode`, `ambientSound`, `denoisingMode`,
+ `maxSilenceMs` (10000 to 3600000), `voiceSpeed` (0.5 to 2.0), `interruptionSensitivity`
+ (0 to 1), `enableMessaging`, `enableBackchannel`, `language`, `customTools` (at most 20:
+ `name` (at most 64 characters), `url`, `description`, `method`, `headers`, `parameters`,
+ `timeoutMs` 1000 to 120000), `callScreeningIdentity`, `callScreeningPurpose`. On
+ `AGENTPHONE_OK`, `*out` is the agent.
+
+ # Safety
+ `client` is a live handle; `request_json` is NULL or NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_agents_create(const struct agentphone_client *client,
+                                                const char *request_json,
+                                                char **out);
+
+/*
+ Reads an agent with its attached numbers (`GET /v1/agents/{id}`). On `AGENTPHONE_OK`,
+ `*out` is the agent.
+
+ # Safety
+ `client` is a live handle; `agent_id` is NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_agents_get(const struct agentphone_client *client,
+                                             const char *agent_id,
+                                             char **out);
+
+/*
+ Updates an agent (`PATCH /v1/agents/{id}`): `request_json` holds the settings to change,
+ with the keys of [`agentphone_agents_create`]; `customTools` replaces the whole set. On
+ `AGENTPHONE_OK`, `*out` is the agent.
+
+ # Safety
+ `client` is a live handle; `agent_id` is NUL-terminated; `request_json` is NULL or
+ NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_agents_update(const struct agentphone_client *client,
+                                                const char *agent_id,
+                                                const char *request_json,
+                                                char **out);
+
+/*
+ Deletes an agent (`DELETE /v1/agents/{id}`; irreversible, its numbers stay, unattached). On
+ `AGENTPHONE_OK`, `*out` is `{"success", "id", "name"}`.
+
+ # Safety
+ As [`agentphone_agents_get`].
+ */
+enum agentphone_status agentphone_agents_delete(const struct agentphone_client *client,
+                                                const char *agent_id,
+                                                char **out);
+
+/*
+ Lists an agent's calls (`GET /v1/agents/{id}/calls`). `query_json`: NULL or
+ `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
+ `{"data": [...], "hasMore": b, "total": n}`.
+
+ # Safety
+ As [`agentphone_agents_update`], with `query_json` for `request_json`.
+ */
+enum agentphone_status agentphone_agents_calls(const struct agentphone_client *client,
+                                               const char *agent_id,
+                                               const char *query_json,
+                                               char **out);
+
+/*
+ Lists an agent's conversations (`GET /v1/agents/{id}/conversations`). `query_json`: NULL or
+ `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
+ `{"data": [...], "hasMore": b, "total": n}`.
+
+ # Safety
+ As [`agentphone_agents_calls`].
+ */
+enum agentphone_status agentphone_agents_conversations(const struct agentphone_client *client,
+                                                       const char *agent_id,
+                                                       const char *query_json,
+                                                       char **out);
+
+/*
+ The voice catalogue (`GET /v1/agents/voices`). On `AGENTPHONE_OK`, `*out` is the server's
+ JSON as received: `{"data": [{"voice_id", "voice_name", ...}]}` (or a bare list).
+
+ # Safety
+ `client` is a live handle; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_agents_voices(const struct agentphone_client *client, char **out);
+
+/*
  Frees a string returned by this library, with `free()`: the string may have been edited
  in place (truncated, tokenized) first. NULL is fine. Each string must be freed once.
 
@@ -143,6 +244,71 @@ enum agentphone_status agentphone_agents_detach_number(const struct agentphone_c
  `s` is NULL or a string from this library that was not freed yet.
  */
 void agentphone_string_free(char *s);
+
+/*
+ Lists calls, newest first (`GET /v1/calls`). `query_json`: NULL or an object with `limit`
+ (1 to 100), `offset`, `status`, `direction`, `type`, `search`. On `AGENTPHONE_OK`, `*out` is
+ `{"data": [...], "hasMore": b, "total": n}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_calls_list(const struct agentphone_client *client,
+                                             const char *query_json,
+                                             char **out);
+
+/*
+ Places an outbound call (`POST /v1/calls`; **billed per minute, a phone rings**; never sent
+ twice once it may have reached the server). `request_json`: `agentId` and `toNumber`
+ (E.164) required; `fromNumberId`, `initialGreeting`, `voice`, `systemPrompt`, `modelTier`,
+ `variables` (string to string), `disableRecording`, `callScreeningIdentity`,
+ `callScreeningPurpose`. On `AGENTPHONE_OK`, `*out` is the call.
+
+ # Safety
+ `client` is a live handle; `request_json` is NULL or NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_calls_create(const struct agentphone_client *client,
+                                               const char *request_json,
+                                               char **out);
+
+/*
+ Reads a call with its transcript so far (`GET /v1/calls/{id}`). `query_json`: NULL, or
+ `{"wait": true, "timeout": 10..300}` to hold the request until the call ends (at most
+ `timeout` seconds, default 120); the request's own timeout is then the wait plus 30 s,
+ whatever the client's `timeoutMs`. On `AGENTPHONE_OK`, `*out` is the call (check its
+ `status`: the wait may run out first).
+
+ # Safety
+ `client` is a live handle; `call_id` is NUL-terminated; `query_json` is NULL or
+ NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_calls_get(const struct agentphone_client *client,
+                                            const char *call_id,
+                                            const char *query_json,
+                                            char **out);
+
+/*
+ Hangs up (`POST /v1/calls/{id}/end`; retried like a read: ending twice changes nothing). On
+ `AGENTPHONE_OK`, `*out` is the call; its status changes shortly after.
+
+ # Safety
+ `client` is a live handle; `call_id` is NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_calls_end(const struct agentphone_client *client,
+                                            const char *call_id,
+                                            char **out);
+
+/*
+ The full transcript of a call (`GET /v1/calls/{id}/transcript`). On `AGENTPHONE_OK`,
+ `*out` is the server's JSON as received.
+
+ # Safety
+ As [`agentphone_calls_end`].
+ */
+enum agentphone_status agentphone_calls_transcript(const struct agentphone_client *client,
+                                                   const char *call_id,
+                                                   char **out);
 
 /*
  Creates a client from a JSON config object (or NULL for all defaults).
@@ -340,6 +506,20 @@ enum agentphone_status agentphone_numbers_messages(const struct agentphone_clien
                                                    const char *number_id,
                                                    const char *query_json,
                                                    char **out);
+
+/*
+ Lists a number's calls, newest first (`GET /v1/numbers/{id}/calls`). `query_json`: NULL or
+ `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
+ `{"data": [...], "hasMore": b, "total": n}`.
+
+ # Safety
+ `client` is a live handle; `number_id` is NUL-terminated; `query_json` is NULL or
+ NUL-terminated; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_numbers_calls(const struct agentphone_client *client,
+                                                const char *number_id,
+                                                const char *query_json,
+                                                char **out);
 
 /*
  The name of a status: `"OK"`, `"INVALID_ARGUMENT"`, ..., `"INTERNAL_ERROR"`, or `"UNKNOWN"`

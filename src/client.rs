@@ -7,6 +7,7 @@ use std::time::Duration;
 use ureq::http::Uri;
 
 use crate::api::agents::Agents;
+use crate::api::calls::Calls;
 use crate::api::conversations::Conversations;
 use crate::api::messages::Messages;
 use crate::api::numbers::Numbers;
@@ -90,7 +91,15 @@ impl Client {
         }
     }
 
-    /// Agent operations: attach and detach numbers.
+    /// Call operations: list, place, read, wait for the end, end, transcript.
+    pub fn calls(&self) -> Calls<'_> {
+        Calls {
+            transport: &self.transport,
+        }
+    }
+
+    /// Agent operations: create, read, update, delete, attach and detach numbers, their calls
+    /// and conversations, the voices.
     pub fn agents(&self) -> Agents<'_> {
         Agents {
             transport: &self.transport,

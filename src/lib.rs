@@ -144,11 +144,15 @@ mod transport;
 pub mod sandbox;
 
 pub use api::agents::Agents;
+pub use api::calls::{Calls, LONG_POLL_MARGIN};
 pub use api::conversations::Conversations;
 pub use api::messages::Messages;
 pub use api::numbers::{MessageIter, NumberIter, Numbers};
 pub use api::paging::{CursorIter, OffsetIter};
-pub use api::validate::{MAX_MEDIA_URLS, MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT, PAGE_LIMIT};
+pub use api::validate::{
+    CALL_WAIT_SECONDS, MAX_CUSTOM_TOOLS, MAX_MEDIA_URLS, MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT,
+    PAGE_LIMIT,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY,
@@ -156,7 +160,13 @@ pub use client::{
     USER_AGENT,
 };
 pub use error::{Error, ErrorKind};
-pub use model::agents::{AttachedNumber, DetachedNumber, NumberSummary};
+pub use model::agents::{
+    Agent, AgentPage, AgentSettings, AttachedNumber, CustomTool, DeletedAgent, DetachedNumber,
+    NumberSummary, Voice,
+};
+pub use model::calls::{
+    Call, CallPage, CallTranscript, CreateCall, GetCall, ListCalls, Transcript,
+};
 pub use model::conversations::{
     Conversation, ConversationMessage, ConversationMessagePage, ConversationPage, GetConversation,
     TypingIndicator, UpdateConversation,

@@ -1,6 +1,6 @@
 //! Conversation operations ([`Conversations`]): list, read, update, their messages, typing.
 
-use super::paging::{CursorIter, CursorPage, OffsetIter, OffsetPage};
+use super::paging::{paged, CursorIter, CursorPage, OffsetIter, OffsetPage};
 use super::validate;
 use crate::error::Error;
 use crate::model::conversations::{
@@ -20,18 +20,8 @@ pub struct Conversations<'a> {
 
 /// The validated, built requests of the conversation operations, sent by [`Conversations`] and
 /// the C API.
-pub(crate) mod calls {
+pub(crate) mod requests {
     use super::*;
-
-    /// `GET {path}` with `limit` and `offset`: the shape of every offset-paged list.
-    pub fn paged<T>(path: String, query: &Paging) -> Result<Call<T>, Error> {
-        validate::paging(query)?;
-        Ok(Call::new(
-            ApiRequest::new(Method::Get, path)
-                .query("limit", query.limit)
-                .query("offset", query.offset),
-        ))
-    }
 
     pub fn list(query: &Paging) -> Result<Call<ConversationPage>, Error> {
         paged("/v1/conversations".into(), query)
@@ -69,17 +59,16 @@ pub(crate) mod calls {
 
     pub fn typing(id: &str) -> Result<Call<TypingIndicator>, Error> {
         let id = validate::segment("conversationId", id)?;
-        Ok(Call::new(ApiRequest::new(
-            Method::Post,
-            format!("/v1/conversations/{id}/typing"),
-        )))
+        Ok(Call::new(
+            ApiRequest::new(Method::Post, format!("/v1/conversations/{id}/typing")).idempotent(),
+        ))
     }
 }
 
 impl<'a> Conversations<'a> {
     /// One page of conversations, newest activity first: `GET /v1/conversations`.
     pub fn list(&self, query: &Paging) -> Result<ConversationPage, Error> {
-        self.transport.execute(&calls::list(query)?)
+        self.transport.execute(&requests::list(query)?)
     }
 
     /// Every conversation, `page_size` (1 to 100) at a time, fetched lazily (see
@@ -105,7 +94,8 @@ impl<'a> Conversations<'a> {
         conversation_id: &str,
         query: &GetConversation,
     ) -> Result<Conversation, Error> {
-        self.transport.execute(&calls::get(conversation_id, query)?)
+        self.transport
+            .execute(&requests::get(conversation_id, query)?)
     }
 
     /// Sets a conversation's metadata (replacing it) or renames a group:
@@ -117,7 +107,7 @@ impl<'a> Conversations<'a> {
         update: &UpdateConversation,
     ) -> Result<Conversation, Error> {
         self.transport
-            .execute(&calls::update(conversation_id, update)?)
+            .execute(&requests::update(conversation_id, update)?)
     }
 
     /// One page of a conversation's messages, newest first:
@@ -128,7 +118,7 @@ impl<'a> Conversations<'a> {
         query: &ListMessages,
     ) -> Result<ConversationMessagePage, Error> {
         self.transport
-            .execute(&calls::messages(conversation_id, query)?)
+            .execute(&requests::messages(conversation_id, query)?)
     }
 
     /// Every message of a conversation, newest first, in pages of 200 (see [`CursorIter`]);
@@ -161,8 +151,8 @@ impl<'a> Conversations<'a> {
     }
 
     /// Shows a typing indicator (iMessage; best effort, expires by itself):
-    /// `POST /v1/conversations/{id}/typing`.
+    /// `POST /v1/conversations/{id}/typing`. Harmless to repeat, so retried like a read.
     pub fn typing(&self, conversation_id: &str) -> Result<TypingIndicator, Error> {
-        self.transport.execute(&calls::typing(conversation_id)?)
+        self.transport.execute(&requests::typing(conversation_id)?)
     }
 }

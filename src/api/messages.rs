@@ -12,7 +12,7 @@ pub struct Messages<'a> {
 }
 
 /// The validated, built requests of the message operations, sent by [`Messages`] and the C API.
-pub(crate) mod calls {
+pub(crate) mod requests {
     use super::*;
 
     pub fn send(message: &SendMessage) -> Result<Call<SentMessage>, Error> {
@@ -40,12 +40,13 @@ impl Messages<'_> {
     /// [`Error::may_have_succeeded`] set, and the message may have gone out. Look at the
     /// conversation before sending it again.
     pub fn send(&self, message: &SendMessage) -> Result<SentMessage, Error> {
-        self.transport.execute(&calls::send(message)?)
+        self.transport.execute(&requests::send(message)?)
     }
 
     /// Reacts to a message with an iMessage tapback: `POST /v1/messages/{id}/reactions`.
     /// Seen by a person: never sent twice once it may have reached the server.
     pub fn react(&self, message_id: &str, reaction: &React) -> Result<Reaction, Error> {
-        self.transport.execute(&calls::react(message_id, reaction)?)
+        self.transport
+            .execute(&requests::react(message_id, reaction)?)
     }
 }

@@ -3,6 +3,7 @@
 //! its paged lists.
 
 pub(crate) mod agents;
+pub(crate) mod calls;
 pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod numbers;

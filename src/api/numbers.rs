@@ -1,12 +1,13 @@
 //! Number operations ([`Numbers`]) and their iterators over every page ([`NumberIter`],
 //! [`MessageIter`]).
 
-use super::paging::{CursorIter, CursorPage, OffsetIter, OffsetPage};
+use super::paging::{paged, CursorIter, CursorPage, OffsetIter, OffsetPage};
 use super::validate;
 use crate::error::Error;
-use crate::model::format_timestamp;
+use crate::model::calls::CallPage;
 use crate::model::messages::{ListMessages, Message, MessagePage};
 use crate::model::numbers::{CreateNumber, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber};
+use crate::model::{format_timestamp, Paging};
 use crate::transport::{ApiRequest, Call, Method, Transport};
 
 /// Number operations, from [`Client::numbers`](crate::Client::numbers).
@@ -17,7 +18,7 @@ pub struct Numbers<'a> {
 
 /// The validated, built requests of the number operations: one place for each, sent by the
 /// methods of [`Numbers`] and by the C API.
-pub(crate) mod calls {
+pub(crate) mod requests {
     use super::*;
 
     pub fn create(req: &CreateNumber) -> Result<Call<PhoneNumber>, Error> {
@@ -51,6 +52,11 @@ pub(crate) mod calls {
         ))
     }
 
+    pub fn calls(number_id: &str, query: &Paging) -> Result<Call<CallPage>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        paged(format!("/v1/numbers/{id}/calls"), query)
+    }
+
     pub fn messages(number_id: &str, query: &ListMessages) -> Result<Call<MessagePage>, Error> {
         let id = validate::segment("numberId", number_id)?;
         validate::list_messages(query)?;
@@ -70,27 +76,33 @@ impl<'a> Numbers<'a> {
     /// [`Error::may_have_succeeded`] set, and the number may exist, so list before creating
     /// again.
     pub fn create(&self, req: &CreateNumber) -> Result<PhoneNumber, Error> {
-        self.transport.execute(&calls::create(req)?)
+        self.transport.execute(&requests::create(req)?)
     }
 
     /// One page of the account's numbers: `GET /v1/numbers`. Released numbers are not listed.
     pub fn list(&self, query: &ListNumbers) -> Result<NumberPage, Error> {
-        self.transport.execute(&calls::list(query)?)
+        self.transport.execute(&requests::list(query)?)
     }
 
     /// One number, in any status (a released one included): `GET /v1/numbers/{id}`.
     pub fn get(&self, number_id: &str) -> Result<PhoneNumber, Error> {
-        self.transport.execute(&calls::get(number_id)?)
+        self.transport.execute(&requests::get(number_id)?)
     }
 
     /// Releases a number: `DELETE /v1/numbers/{id}`. Irreversible; its messages are kept.
     pub fn release(&self, number_id: &str) -> Result<ReleasedNumber, Error> {
-        self.transport.execute(&calls::release(number_id)?)
+        self.transport.execute(&requests::release(number_id)?)
     }
 
     /// One page of a number's messages, newest first: `GET /v1/numbers/{id}/messages`.
     pub fn messages(&self, number_id: &str, query: &ListMessages) -> Result<MessagePage, Error> {
-        self.transport.execute(&calls::messages(number_id, query)?)
+        self.transport
+            .execute(&requests::messages(number_id, query)?)
+    }
+
+    /// One page of a number's calls, newest first: `GET /v1/numbers/{id}/calls`.
+    pub fn calls(&self, number_id: &str, query: &Paging) -> Result<CallPage, Error> {
+        self.transport.execute(&requests::calls(number_id, query)?)
     }
 
     /// Every listed number, `page_size` (1 to 100) at a time; the next page is fetched only when

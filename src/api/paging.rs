@@ -7,8 +7,20 @@ use std::fmt;
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 
+use super::validate;
 use crate::error::{Error, ErrorKind};
-use crate::model::format_timestamp;
+use crate::model::{format_timestamp, Paging};
+use crate::transport::{ApiRequest, Call, Method};
+
+/// `GET {path}` with `limit` and `offset`: the request of every offset-paged list.
+pub(crate) fn paged<T>(path: String, query: &Paging) -> Result<Call<T>, Error> {
+    validate::paging(query)?;
+    Ok(Call::new(
+        ApiRequest::new(Method::Get, path)
+            .query("limit", query.limit)
+            .query("offset", query.offset),
+    ))
+}
 
 /// One page of an offset-paged list, as the iterator needs it.
 pub(crate) struct OffsetPage<T> {

@@ -5,6 +5,8 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::Error;
+use crate::model::agents::AgentSettings;
+use crate::model::calls::{CreateCall, GetCall, ListCalls};
 use crate::model::conversations::GetConversation;
 use crate::model::messages::{ListMessages, React, SendMessage};
 use crate::model::numbers::{CreateNumber, ListNumbers};
@@ -50,6 +52,11 @@ pub(crate) fn segment(field: &str, value: &str) -> Result<String, Error> {
     id(field, value)?;
     Ok(utf8_percent_encode(value, SEGMENT).to_string())
 }
+
+/// The long-poll wait of `GET /v1/calls/{id}`, in seconds.
+pub const CALL_WAIT_SECONDS: (u32, u32) = (10, 300);
+/// Most custom tools of one agent.
+pub const MAX_CUSTOM_TOOLS: usize = 20;
 
 /// Checks a page size against the operation's range.
 pub(crate) fn limit(value: Option<u32>, (min, max): (u32, u32)) -> Result<(), Error> {
@@ -216,6 +223,121 @@ pub(crate) fn react(r: &React) -> Result<(), Error> {
             "is required (love, like, dislike, laugh, emphasize, question, or an emoji)",
         )),
     }
+}
+
+/// Checks a number against a documented range, naming the field.
+fn range<T: PartialOrd + std::fmt::Display + Copy>(
+    field: &str,
+    value: Option<T>,
+    (min, max): (T, T),
+) -> Result<(), Error> {
+    match value {
+        // `!(min <= v && v <= max)` also refuses a NaN.
+        Some(v) if !(min <= v && v <= max) => Err(Error::invalid(
+            field,
+            format_args!("must be between {min} and {max}, got {v}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks an agent's settings by the documented bounds; `name` is required to create.
+pub(crate) fn agent_settings(a: &AgentSettings, creating: bool) -> Result<(), Error> {
+    match &a.name {
+        None if creating => return Err(Error::invalid("name", "is required")),
+        Some(n) if n.trim().is_empty() => return Err(Error::invalid("name", "must not be empty")),
+        _ => {}
+    }
+    range("maxSilenceMs", a.max_silence_ms, (10_000, 3_600_000))?;
+    range("voiceSpeed", a.voice_speed, (0.5, 2.0))?;
+    range(
+        "interruptionSensitivity",
+        a.interruption_sensitivity,
+        (0.0, 1.0),
+    )?;
+    let Some(tools) = &a.custom_tools else {
+        return Ok(());
+    };
+    if tools.len() > MAX_CUSTOM_TOOLS {
+        return Err(Error::invalid(
+            "customTools",
+            format_args!(
+                "must have at most {MAX_CUSTOM_TOOLS} tools, got {}",
+                tools.len()
+            ),
+        ));
+    }
+    for (i, tool) in tools.iter().enumerate() {
+        let field = |name: &str| format!("customTools[{i}].{name}");
+        match &tool.name {
+            Some(n) if !n.trim().is_empty() && n.chars().count() <= 64 => {}
+            Some(_) => return Err(Error::invalid(&field("name"), "must be 1 to 64 characters")),
+            None => return Err(Error::invalid(&field("name"), "is required")),
+        }
+        for (key, value) in [("url", &tool.url), ("description", &tool.description)] {
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                return Err(Error::invalid(&field(key), "is required"));
+            }
+        }
+        range(&field("timeoutMs"), tool.timeout_ms, (1_000, 120_000))?;
+    }
+    Ok(())
+}
+
+/// True for `+` and 7 to 15 digits, the first not 0 (E.164).
+pub(crate) fn is_e164(s: &str) -> bool {
+    s.strip_prefix('+').is_some_and(|d| {
+        (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
+}
+
+/// Checks a call: an agent and an E.164 number.
+pub(crate) fn create_call(c: &CreateCall) -> Result<(), Error> {
+    match &c.agent_id {
+        Some(a) => id("agentId", a)?,
+        None => return Err(Error::invalid("agentId", "is required")),
+    }
+    match &c.to_number {
+        Some(n) if is_e164(n) => {}
+        Some(n) => {
+            return Err(Error::invalid(
+                "toNumber",
+                format_args!("must be an E.164 number such as +15551234567, got {n:?}"),
+            ))
+        }
+        None => return Err(Error::invalid("toNumber", "is required")),
+    }
+    if let Some(n) = &c.from_number_id {
+        id("fromNumberId", n)?;
+    }
+    Ok(())
+}
+
+/// Checks a call list query.
+pub(crate) fn list_calls(q: &ListCalls) -> Result<(), Error> {
+    limit(q.limit, PAGE_LIMIT)?;
+    offset(q.offset)?;
+    for (field, value) in [
+        ("status", &q.status),
+        ("direction", &q.direction),
+        ("type", &q.call_type),
+        ("search", &q.search),
+    ] {
+        text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a call read: the long-poll wait is 10 to 300 s, and only with `wait`.
+pub(crate) fn get_call(q: &GetCall) -> Result<(), Error> {
+    range("timeout", q.timeout, CALL_WAIT_SECONDS)?;
+    if q.timeout.is_some() && q.wait != Some(true) {
+        return Err(Error::invalid(
+            "timeout",
+            "applies only with \"wait\": true",
+        ));
+    }
+    Ok(())
 }
 
 /// Checks the query of a conversation read.

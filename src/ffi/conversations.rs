@@ -2,11 +2,10 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{boundary, opt_str, send};
-use super::client::{agentphone_client, client_and_id, client_ref};
-use super::input::parse;
+use super::client::agentphone_client;
+use super::ops::{id_json_op, id_op, json_op};
 use super::status::agentphone_status;
-use crate::api::conversations::calls;
+use crate::api::conversations::requests;
 
 /// Lists conversations, newest activity first (`GET /v1/conversations`). `query_json`: NULL or
 /// `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
@@ -21,14 +20,8 @@ pub unsafe extern "C" fn agentphone_conversations_list(
     query_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, query) = unsafe { (client_ref(client)?, opt_str("query_json", query_json)?) };
-        send(
-            client.transport(),
-            &calls::list(&parse("query_json", query)?)?,
-        )
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { json_op(client, "query_json", query_json, out, requests::list) }
 }
 
 /// Reads a conversation with its recent messages (`GET /v1/conversations/{id}`). `query_json`:
@@ -45,19 +38,18 @@ pub unsafe extern "C" fn agentphone_conversations_get(
     query_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let ((client, id), query) = unsafe {
-            (
-                client_and_id(client, "conversation_id", conversation_id)?,
-                opt_str("query_json", query_json)?,
-            )
-        };
-        send(
-            client.transport(),
-            &calls::get(id, &parse("query_json", query)?)?,
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_json_op(
+            client,
+            "conversation_id",
+            conversation_id,
+            "query_json",
+            query_json,
+            out,
+            requests::get,
         )
-    })
+    }
 }
 
 /// Updates a conversation (`PATCH /v1/conversations/{id}`): `request_json` is
@@ -73,19 +65,18 @@ pub unsafe extern "C" fn agentphone_conversations_update(
     request_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let ((client, id), request) = unsafe {
-            (
-                client_and_id(client, "conversation_id", conversation_id)?,
-                opt_str("request_json", request_json)?,
-            )
-        };
-        send(
-            client.transport(),
-            &calls::update(id, &parse("request_json", request)?)?,
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_json_op(
+            client,
+            "conversation_id",
+            conversation_id,
+            "request_json",
+            request_json,
+            out,
+            requests::update,
         )
-    })
+    }
 }
 
 /// Reads one page of a conversation's messages, newest first
@@ -102,19 +93,18 @@ pub unsafe extern "C" fn agentphone_conversations_messages(
     query_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let ((client, id), query) = unsafe {
-            (
-                client_and_id(client, "conversation_id", conversation_id)?,
-                opt_str("query_json", query_json)?,
-            )
-        };
-        send(
-            client.transport(),
-            &calls::messages(id, &parse("query_json", query)?)?,
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_json_op(
+            client,
+            "conversation_id",
+            conversation_id,
+            "query_json",
+            query_json,
+            out,
+            requests::messages,
         )
-    })
+    }
 }
 
 /// Shows a typing indicator in a conversation (`POST /v1/conversations/{id}/typing`; iMessage,
@@ -128,9 +118,14 @@ pub unsafe extern "C" fn agentphone_conversations_typing(
     conversation_id: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, id) = unsafe { client_and_id(client, "conversation_id", conversation_id)? };
-        send(client.transport(), &calls::typing(id)?)
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_op(
+            client,
+            "conversation_id",
+            conversation_id,
+            out,
+            requests::typing,
+        )
+    }
 }

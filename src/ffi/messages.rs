@@ -2,11 +2,10 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{boundary, opt_str, send};
-use super::client::{agentphone_client, client_and_id, client_ref};
-use super::input::parse;
+use super::client::agentphone_client;
+use super::ops::{id_json_op, json_op};
 use super::status::agentphone_status;
-use crate::api::messages::calls;
+use crate::api::messages::requests;
 
 /// Sends an SMS, MMS or iMessage (`POST /v1/messages`; **billed, seen by a person**).
 /// `request_json`: an object with the API's keys: `body` (required, may be empty), exactly one
@@ -28,15 +27,8 @@ pub unsafe extern "C" fn agentphone_messages_send(
     request_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, request) =
-            unsafe { (client_ref(client)?, opt_str("request_json", request_json)?) };
-        send(
-            client.transport(),
-            &calls::send(&parse("request_json", request)?)?,
-        )
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { json_op(client, "request_json", request_json, out, requests::send) }
 }
 
 /// Reacts to a message with an iMessage tapback (`POST /v1/messages/{id}/reactions`; seen by a
@@ -54,17 +46,16 @@ pub unsafe extern "C" fn agentphone_messages_react(
     request_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let ((client, id), request) = unsafe {
-            (
-                client_and_id(client, "message_id", message_id)?,
-                opt_str("request_json", request_json)?,
-            )
-        };
-        send(
-            client.transport(),
-            &calls::react(id, &parse("request_json", request)?)?,
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_json_op(
+            client,
+            "message_id",
+            message_id,
+            "request_json",
+            request_json,
+            out,
+            requests::react,
         )
-    })
+    }
 }

@@ -40,17 +40,20 @@
 
 mod agents;
 mod boundary;
+mod calls;
 mod client;
 mod conversations;
 mod input;
 mod messages;
 mod numbers;
+mod ops;
 mod status;
 
 use std::ffi::c_char;
 
 pub use agents::*;
 pub use boundary::agentphone_string_free;
+pub use calls::*;
 pub use client::*;
 pub use conversations::*;
 pub use messages::*;

@@ -1,24 +1,11 @@
-//! The number operations: create, list, get, release, messages.
+//! The number operations: create, list, get, release, messages, calls.
 
 use std::ffi::c_char;
 
-use super::boundary::{boundary, opt_str, req_str, send, CallError};
-use super::client::{agentphone_client, client_ref};
-use super::input::parse;
+use super::client::agentphone_client;
+use super::ops::{id_json_op, id_op, json_op};
 use super::status::agentphone_status;
-use crate::api::numbers::calls;
-use crate::Client;
-
-/// The client and the number id of a number operation.
-///
-/// SAFETY (for callers): as [`client_ref`] and [`req_str`].
-unsafe fn number_args<'a>(
-    client: *const agentphone_client,
-    number_id: *const c_char,
-) -> Result<(&'a Client, &'a str), CallError> {
-    // SAFETY: forwarded contract.
-    unsafe { Ok((client_ref(client)?, req_str("number_id", number_id)?)) }
-}
+use crate::api::numbers::requests;
 
 /// Provisions a number (`POST /v1/numbers`; **billed**). `request_json`: NULL or an object with
 /// `country`, `agentId`, `areaCode`, `type`, `imessageType`, `externalId`, `expiresAt`.
@@ -36,13 +23,8 @@ pub unsafe extern "C" fn agentphone_numbers_create(
     request_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, request) =
-            unsafe { (client_ref(client)?, opt_str("request_json", request_json)?) };
-        let request = parse("request_json", request)?;
-        send(client.transport(), &calls::create(&request)?)
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { json_op(client, "request_json", request_json, out, requests::create) }
 }
 
 /// Lists numbers (`GET /v1/numbers`). `query_json`: NULL or an object with `limit` (1 to 100)
@@ -56,14 +38,8 @@ pub unsafe extern "C" fn agentphone_numbers_list(
     query_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, query) = unsafe { (client_ref(client)?, opt_str("query_json", query_json)?) };
-        send(
-            client.transport(),
-            &calls::list(&parse("query_json", query)?)?,
-        )
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { json_op(client, "query_json", query_json, out, requests::list) }
 }
 
 /// Gets one number, in any status (`GET /v1/numbers/{id}`). On `AGENTPHONE_OK`, `*out` is the
@@ -77,11 +53,8 @@ pub unsafe extern "C" fn agentphone_numbers_get(
     number_id: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, id) = unsafe { number_args(client, number_id)? };
-        send(client.transport(), &calls::get(id)?)
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { id_op(client, "number_id", number_id, out, requests::get) }
 }
 
 /// Releases a number (`DELETE /v1/numbers/{id}`; irreversible, messages are kept). On
@@ -95,11 +68,8 @@ pub unsafe extern "C" fn agentphone_numbers_release(
     number_id: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let (client, id) = unsafe { number_args(client, number_id)? };
-        send(client.transport(), &calls::release(id)?)
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { id_op(client, "number_id", number_id, out, requests::release) }
 }
 
 /// Reads one page of a number's messages, newest first (`GET /v1/numbers/{id}/messages`).
@@ -117,17 +87,44 @@ pub unsafe extern "C" fn agentphone_numbers_messages(
     query_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let ((client, id), query) = unsafe {
-            (
-                number_args(client, number_id)?,
-                opt_str("query_json", query_json)?,
-            )
-        };
-        send(
-            client.transport(),
-            &calls::messages(id, &parse("query_json", query)?)?,
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_json_op(
+            client,
+            "number_id",
+            number_id,
+            "query_json",
+            query_json,
+            out,
+            requests::messages,
         )
-    })
+    }
+}
+
+/// Lists a number's calls, newest first (`GET /v1/numbers/{id}/calls`). `query_json`: NULL or
+/// `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
+/// `{"data": [...], "hasMore": b, "total": n}`.
+///
+/// # Safety
+/// `client` is a live handle; `number_id` is NUL-terminated; `query_json` is NULL or
+/// NUL-terminated; `out` points to writable storage for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn agentphone_numbers_calls(
+    client: *const agentphone_client,
+    number_id: *const c_char,
+    query_json: *const c_char,
+    out: *mut *mut c_char,
+) -> agentphone_status {
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        id_json_op(
+            client,
+            "number_id",
+            number_id,
+            "query_json",
+            query_json,
+            out,
+            requests::calls,
+        )
+    }
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp, timestamp_opt,
-    CForm, Extra,
+    add_total, contains, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps,
+    timestamp, timestamp_opt, CForm, Extra,
 };
 
 /// A conversation, as listed (`GET /v1/conversations`) or read with its recent messages
@@ -376,18 +376,11 @@ impl CForm for Conversation {
 
 impl CForm for ConversationPage {
     fn may_need_rewrite(body: &[u8]) -> bool {
-        may_need_rewrite(body) || !contains(body, b"\"total\"")
+        may_need_rewrite(body) || lacks_total(body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        let mut changed = rewrite_each(value, "data", Conversation::rewrite);
-        if let Some(obj) = value.as_object_mut() {
-            if !obj.contains_key("total") {
-                obj.insert("total".into(), Value::Null);
-                changed = true;
-            }
-        }
-        changed
+        rewrite_each(value, "data", Conversation::rewrite) | add_total(value)
     }
 }
 

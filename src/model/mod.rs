@@ -7,6 +7,7 @@
 //! date-time without an offset (taken as UTC), which some servers send.
 
 pub(crate) mod agents;
+pub(crate) mod calls;
 pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod numbers;
@@ -137,6 +138,33 @@ pub(crate) fn rewrite_timestamps(value: &mut Value, keys: &[&str]) -> bool {
         }
     }
     changed
+}
+
+/// Adds `"total": null` to a list page that has no `total`.
+pub(crate) fn add_total(value: &mut Value) -> bool {
+    match value.as_object_mut() {
+        Some(obj) if !obj.contains_key("total") => {
+            obj.insert("total".into(), Value::Null);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether a list page's bytes have no `total` key (then [`add_total`] has work to do).
+pub(crate) fn lacks_total(body: &[u8]) -> bool {
+    !contains(body, b"\"total\"")
+}
+
+/// A result passed through as the server sent it (untyped answers: transcripts, raw requests).
+impl CForm for Value {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
+    fn rewrite(_: &mut Value) -> bool {
+        false
+    }
 }
 
 /// Applies `rewrite` to every element of the array under `key`.

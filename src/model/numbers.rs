@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp, timestamp_opt,
-    CForm, Extra,
+    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp,
+    timestamp_opt, CForm, Extra,
 };
 
 /// A provisioned phone number.
@@ -260,18 +260,11 @@ impl CForm for PhoneNumber {
 
 impl CForm for NumberPage {
     fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body) || !contains(body, b"\"total\"")
+        has_naive_timestamp(body) || lacks_total(body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        let mut changed = rewrite_each(value, "data", PhoneNumber::rewrite);
-        if let Some(obj) = value.as_object_mut() {
-            if !obj.contains_key("total") {
-                obj.insert("total".into(), Value::Null);
-                changed = true;
-            }
-        }
-        changed
+        rewrite_each(value, "data", PhoneNumber::rewrite) | add_total(value)
     }
 }
 

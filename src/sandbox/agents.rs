@@ -1,29 +1,223 @@
-//! The sandbox's agents: attach and detach a number (`/v1/agents/{id}/numbers...`), and
-//! `POST /sandbox/agents` to add an agent.
+//! The sandbox's agents: `/v1/agents...` (create, read, update, delete, voices, an agent's
+//! calls and conversations, attach and detach a number), and `POST /sandbox/agents` to add one
+//! by id.
 
-use serde_json::{json, Value};
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
 
 use super::answer::{
-    agent_not_found, envelope, invalid_body, json_body, method_not_allowed, number_not_found, ok,
-    opt_string, Answer,
+    agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
+    number_not_found, ok, opt_string, Answer,
 };
-use super::state::{Routed, State};
+use super::state::{now_micros, AgentRec, Routed, State};
+use crate::model::format_timestamp;
+
+/// The settings an agent keeps, camelCase as the API spells them.
+const SETTINGS: [&str; 21] = [
+    "description",
+    "voiceMode",
+    "modelTier",
+    "systemPrompt",
+    "beginMessage",
+    "voice",
+    "transferNumber",
+    "voicemailMessage",
+    "sttMode",
+    "ambientSound",
+    "denoisingMode",
+    "maxSilenceMs",
+    "voiceSpeed",
+    "interruptionSensitivity",
+    "enableMessaging",
+    "enableBackchannel",
+    "language",
+    "customTools",
+    "callScreeningIdentity",
+    "callScreeningPurpose",
+    "webhookUrl",
+];
+
+/// The voice catalogue the sandbox offers.
+fn voices() -> Value {
+    json!({"data": [
+        {"voice_id": "sbx-alloy", "voice_name": "Alloy", "provider": "sandbox", "gender": "female",
+         "accent": "american", "preview_audio_url": null},
+        {"voice_id": "sbx-onyx", "voice_name": "Onyx", "provider": "sandbox", "gender": "male",
+         "accent": "british", "preview_audio_url": null}
+    ]})
+}
 
 /// The agent routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
     let answer = match (req.method, req.segments.as_slice()) {
+        ("GET", ["v1", "agents", "voices"]) => ok(200, voices()),
+        ("GET", ["v1", "agents"]) => state.list_agents(&req.query),
+        ("POST", ["v1", "agents"]) => state.create_agent(req.body),
+        ("GET", ["v1", "agents", id]) => state.get_agent(id),
+        ("PATCH", ["v1", "agents", id]) => state.update_agent(id, req.body),
+        ("DELETE", ["v1", "agents", id]) => state.delete_agent(id),
+
         ("POST", ["v1", "agents", agent, "numbers"]) => state.attach(agent, req.body),
         ("DELETE", ["v1", "agents", agent, "numbers", number]) => state.detach(agent, number),
         ("POST", ["sandbox", "agents"]) => state.sandbox_add_agent(req.body),
-        (_, ["v1", "agents", _, "numbers"] | ["v1", "agents", _, "numbers", _]) => {
-            method_not_allowed()
-        }
+        (
+            _,
+            ["v1", "agents"]
+            | ["v1", "agents", _]
+            | ["v1", "agents", _, "numbers"]
+            | ["v1", "agents", _, "numbers", _],
+        ) => method_not_allowed(),
         _ => return None,
     };
     Some(answer)
 }
 
+/// Checks the settings of a create or update (numbers in their documented ranges, at most 20
+/// custom tools), and keeps the known keys.
+fn settings(req: &Map<String, Value>) -> Result<Map<String, Value>, Answer> {
+    let number = |key: &str, min: f64, max: f64| -> Result<(), Answer> {
+        match req.get(key) {
+            None | Some(Value::Null) => Ok(()),
+            Some(v) => match v.as_f64() {
+                Some(x) if (min..=max).contains(&x) => Ok(()),
+                _ => Err(invalid_body(
+                    key,
+                    &format!("must be a number between {min} and {max}"),
+                )),
+            },
+        }
+    };
+    number("maxSilenceMs", 10_000.0, 3_600_000.0)?;
+    number("voiceSpeed", 0.5, 2.0)?;
+    number("interruptionSensitivity", 0.0, 1.0)?;
+    if let Some(tools) = req.get("customTools").filter(|t| !t.is_null()) {
+        let ok_tool = |t: &Value| {
+            let s = |k: &str| t.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+            s("name").is_some_and(|n| n.chars().count() <= 64)
+                && s("url").is_some()
+                && s("description").is_some()
+        };
+        match tools.as_array() {
+            Some(list) if list.len() <= 20 && list.iter().all(ok_tool) => {}
+            _ => return Err(invalid_body(
+                "customTools",
+                "at most 20 tools, each with a name (at most 64 characters), url and description",
+            )),
+        }
+    }
+    Ok(SETTINGS
+        .iter()
+        .filter_map(|k| req.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect())
+}
+
 impl State {
+    fn agent_json(&self, a: &AgentRec) -> Value {
+        let numbers: Vec<Value> = self
+            .numbers
+            .iter()
+            .filter(|n| n.agent_id.as_deref() == Some(a.id.as_str()))
+            .map(|n| json!({"id": n.id, "phoneNumber": n.phone_number, "status": n.status, "type": n.number_type}))
+            .collect();
+        let mut v = json!({
+            "id": a.id, "name": a.name, "createdAt": format_timestamp(&a.created_at), "numbers": numbers,
+        });
+        let obj = v.as_object_mut().expect("object");
+        for (k, val) in &a.settings {
+            obj.insert(k.clone(), val.clone());
+        }
+        v
+    }
+
+    fn list_agents(&self, query: &HashMap<String, String>) -> Answer {
+        let (limit, offset) = match (
+            int_query(query, "limit", 20, 1, 100),
+            int_query(query, "offset", 0, 0, i64::MAX),
+        ) {
+            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
+            (Err(a), _) | (_, Err(a)) => return a,
+        };
+        let mut all: Vec<&AgentRec> = self.agents.values().collect();
+        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        let data: Vec<Value> = all
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|a| self.agent_json(a))
+            .collect();
+        // As the API: no hasMore on this list.
+        ok(200, json!({"data": data, "total": all.len()}))
+    }
+
+    fn create_agent(&mut self, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let name = match opt_string(&req, "name") {
+            Ok(Some(n)) if !n.trim().is_empty() => n,
+            Ok(_) => return invalid_body("name", "Field required"),
+            Err(a) => return a,
+        };
+        let settings = match settings(&req) {
+            Ok(s) => s,
+            Err(a) => return a,
+        };
+        self.next_agent += 1;
+        let rec = AgentRec {
+            id: format!("agt_sbx{:06}", self.next_agent),
+            name,
+            settings,
+            created_at: now_micros(),
+        };
+        let out = self.agent_json(&rec);
+        self.agents.insert(rec.id.clone(), rec);
+        ok(201, out)
+    }
+
+    fn get_agent(&self, id: &str) -> Answer {
+        match self.agents.get(id) {
+            Some(a) => ok(200, self.agent_json(a)),
+            None => agent_not_found(id),
+        }
+    }
+
+    fn update_agent(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let (name, changes) = match (opt_string(&req, "name"), settings(&req)) {
+            (Ok(n), Ok(s)) => (n, s),
+            (Err(a), _) | (_, Err(a)) => return a,
+        };
+        let Some(agent) = self.agents.get_mut(id) else {
+            return agent_not_found(id);
+        };
+        if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
+            agent.name = n;
+        }
+        // Each key given replaces the old value; customTools replaces the whole set.
+        agent.settings.extend(changes);
+        self.get_agent(id)
+    }
+
+    fn delete_agent(&mut self, id: &str) -> Answer {
+        let Some(agent) = self.agents.remove(id) else {
+            return agent_not_found(id);
+        };
+        for n in self.numbers.iter_mut() {
+            if n.agent_id.as_deref() == Some(id) {
+                n.agent_id = None;
+            }
+        }
+        ok(
+            200,
+            json!({"success": true, "id": agent.id, "name": agent.name}),
+        )
+    }
+
     fn attach(&mut self, agent: &str, body: &[u8]) -> Answer {
         let req = match json_body(body) {
             Ok(r) => r,
@@ -34,7 +228,7 @@ impl State {
             Ok(None) => return invalid_body("numberId", "is required"),
             Err(a) => return a,
         };
-        if !self.agents.contains(agent) {
+        if !self.agents.contains_key(agent) {
             return agent_not_found(agent);
         }
         let Some(n) = self.number_mut(&number_id) else {
@@ -53,7 +247,7 @@ impl State {
     }
 
     fn detach(&mut self, agent: &str, number_id: &str) -> Answer {
-        if !self.agents.contains(agent) {
+        if !self.agents.contains_key(agent) {
             return agent_not_found(agent);
         }
         let Some(n) = self.number_mut(number_id) else {

@@ -7,6 +7,9 @@ use serde_json::{json, Map, Value};
 
 /// An answer: status, JSON body (`None` for an empty body), extra headers.
 pub(crate) struct Answer {
+    /// Set by a long poll that cannot answer yet: ask again when the state changes, or at this
+    /// time at the latest.
+    pub wait_until: Option<std::time::Instant>,
     pub status: u16,
     pub body: Option<Value>,
     pub headers: Vec<(&'static str, String)>,
@@ -14,6 +17,7 @@ pub(crate) struct Answer {
 
 pub(super) fn ok(status: u16, body: Value) -> Answer {
     Answer {
+        wait_until: None,
         status,
         body: Some(body),
         headers: Vec::new(),
@@ -130,4 +134,10 @@ pub(super) fn agent_not_found(id: &str) -> Answer {
         &format!("Agent {id} not found"),
         Value::Null,
     )
+}
+
+/// `+` and 8 to 15 digits.
+pub(super) fn is_e164(s: &str) -> bool {
+    s.strip_prefix('+')
+        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }

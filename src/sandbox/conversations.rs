@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::answer::{
-    envelope, int_query, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer,
+    agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed, ok,
+    opt_string, Answer,
 };
 use super::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
 use crate::model::format_timestamp;
@@ -15,6 +16,10 @@ use crate::model::format_timestamp;
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "conversations"]) => state.list_conversations(&req.query, None),
+        ("GET", ["v1", "agents", id, "conversations"]) => match state.agents.contains_key(*id) {
+            true => state.list_conversations(&req.query, Some(id)),
+            false => agent_not_found(id),
+        },
         ("GET", ["v1", "conversations", id]) => state.get_conversation(id, &req.query),
         ("PATCH", ["v1", "conversations", id]) => state.update_conversation(id, req.body),
         ("GET", ["v1", "conversations", id, "messages"]) => state.conversation_page(id, &req.query),
@@ -23,7 +28,8 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             _,
             ["v1", "conversations"]
             | ["v1", "conversations", _]
-            | ["v1", "conversations", _, "messages" | "typing"],
+            | ["v1", "conversations", _, "messages" | "typing"]
+            | ["v1", "agents", _, "conversations"],
         ) => method_not_allowed(),
         _ => return None,
     };
@@ -69,11 +75,7 @@ impl State {
     }
 
     /// A page of conversations, newest activity first; only `agent`'s when given.
-    pub(super) fn list_conversations(
-        &self,
-        query: &HashMap<String, String>,
-        agent: Option<&str>,
-    ) -> Answer {
+    fn list_conversations(&self, query: &HashMap<String, String>, agent: Option<&str>) -> Answer {
         let (limit, offset) = match (
             int_query(query, "limit", 20, 1, 100),
             int_query(query, "offset", 0, 0, i64::MAX),

@@ -52,7 +52,7 @@ impl State {
     fn sender(&self, req: &Map<String, Value>) -> Result<String, Answer> {
         let active = |n: &&super::state::NumberRec| n.status == "active";
         if let Some(agent) = opt_string(req, "agent_id")? {
-            if !self.agents.contains(&agent) {
+            if !self.agents.contains_key(&agent) {
                 return Err(agent_not_found(&agent));
             }
             return self

@@ -38,6 +38,7 @@
 
 mod agents;
 mod answer;
+mod calls;
 mod conversations;
 mod faults;
 mod http;
@@ -46,8 +47,9 @@ mod numbers;
 mod state;
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -108,6 +110,8 @@ pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 struct Shared {
     api_key: String,
     state: Mutex<State>,
+    /// Signalled after every change of `state`, for long polls waiting on it.
+    changed: Condvar,
     faults: Mutex<Vec<Fault>>,
     log: Mutex<VecDeque<RecordedRequest>>,
     next_request_id: std::sync::atomic::AtomicU64,
@@ -199,6 +203,7 @@ impl SandboxBuilder {
         let shared = Arc::new(Shared {
             api_key,
             state: Mutex::new(State::new(agents, self.number_limit)),
+            changed: Condvar::new(),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(VecDeque::new()),
             next_request_id: Default::default(),
@@ -290,22 +295,8 @@ impl Sandbox {
         body: &str,
         at: Option<DateTime<Utc>>,
     ) -> Result<Message, Error> {
-        let result = lock(&self.shared.state).deliver(number_id, from, body, at);
-        match result {
-            Ok(v) => {
-                serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
-            }
-            Err(answer) => {
-                let body = answer.body.map(|b| b.to_string()).unwrap_or_default();
-                let parsed = ApiErrorBody::parse(body.as_bytes());
-                Err(Error::new(
-                    ErrorKind::from_status(answer.status),
-                    parsed.message.unwrap_or_default(),
-                )
-                .with_status(answer.status)
-                .with_code(parsed.code))
-            }
-        }
+        let answer = self.change(|s| s.deliver(number_id, from, body, at));
+        decode_answer(answer.map(|v| ok(201, v)).unwrap_or_else(|a| a))
     }
 
     /// Sets a message's delivery status: `sent`, `delivered`, or `failed` (with a reason, or a
@@ -320,11 +311,45 @@ impl Sandbox {
         if !["sent", "delivered", "failed"].contains(&status) {
             return None;
         }
-        lock(&self.shared.state).set_message_status(
-            message_id,
-            status,
-            failure_reason.map(str::to_string),
-        )
+        self.change(|s| {
+            s.set_message_status(message_id, status, failure_reason.map(str::to_string))
+        })
+    }
+
+    /// Changes the state and wakes the long polls waiting on it.
+    fn change<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let r = f(&mut lock(&self.shared.state));
+        self.shared.changed.notify_all();
+        r
+    }
+
+    /// Starts an inbound call to an active number from `from`, ringing, with a scripted
+    /// transcript of `(role, content)` turns (`role` is `user` or `agent`) that
+    /// [`Sandbox::advance_call`] plays one at a time. Returns the call. Also
+    /// `POST /sandbox/calls {"numberId", "from", "transcript": [{"role", "content"}]}`.
+    pub fn inbound_call(
+        &self,
+        number_id: &str,
+        from: &str,
+        transcript: &[(&str, &str)],
+    ) -> Result<crate::Call, Error> {
+        let turns: Vec<Value> = transcript
+            .iter()
+            .map(|(role, content)| json!({"role": role, "content": content}))
+            .collect();
+        let body = json!({"numberId": number_id, "from": from, "transcript": turns}).to_string();
+        let answer = self.change(|s| route_to(s, "POST", "/sandbox/calls", body.as_bytes()));
+        decode_answer(answer)
+    }
+
+    /// Moves a call on: a ringing call is answered; an answered one plays its next scripted
+    /// turn, or completes when none is left. `turn` plays that `(role, content)` instead.
+    /// Returns the call, or `None` if there is no such call. Also
+    /// `POST /sandbox/calls/{id}/advance` (optionally `{"role", "content"}`).
+    pub fn advance_call(&self, call_id: &str, turn: Option<(&str, &str)>) -> Option<crate::Call> {
+        let turn = turn.map(|(r, c)| (r.to_string(), c.to_string()));
+        let value = self.change(|s| s.advance_call(call_id, turn))?;
+        serde_json::from_value(value).ok()
     }
 
     /// Adds a fault (see [`Fault`]); faults are checked in the order they were added.
@@ -405,6 +430,7 @@ fn handle(shared: &Shared, req: Request) -> Reply {
         }) => {
             let mut answer = match body {
                 Some(b) => Answer {
+                    wait_until: None,
                     status,
                     body: Some(b),
                     headers: Vec::new(),
@@ -429,6 +455,7 @@ fn handle(shared: &Shared, req: Request) -> Reply {
         .is_some_and(|k| k == shared.api_key);
     if !authorized {
         let answer = Answer {
+            wait_until: None,
             status: 401,
             body: Some(json!({"detail": "Invalid or missing API key"})),
             headers: vec![("WWW-Authenticate", "Bearer".to_string())],
@@ -440,12 +467,13 @@ fn handle(shared: &Shared, req: Request) -> Reply {
         ("DELETE", "/sandbox/faults") => {
             lock(&shared.faults).clear();
             Answer {
+                wait_until: None,
                 status: 204,
                 body: None,
                 headers: Vec::new(),
             }
         }
-        _ => route(&mut lock(&shared.state), &req),
+        _ => route(shared, &req),
     };
     reply(answer, request_id)
 }
@@ -454,21 +482,66 @@ fn handle(shared: &Shared, req: Request) -> Reply {
 type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
 
 /// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 4] = [
+const ROUTES: [Routes; 5] = [
     numbers::route,
     agents::route,
     messages::route,
     conversations::route,
+    calls::route,
 ];
 
-/// Routes one authenticated request to its resource.
-fn route(state: &mut State, req: &Request) -> Answer {
-    let decoded = Routed::segments_of(&req.path);
-    let routed = Routed::new(&req.method, &decoded, &req.query, &req.body);
+/// Runs one route on the state directly (for the Rust control methods).
+fn route_to(state: &mut State, method: &str, path: &str, body: &[u8]) -> Answer {
+    let decoded = Routed::segments_of(path);
+    let routed = Routed::new(method, &decoded, "", body, Instant::now());
     ROUTES
         .iter()
         .find_map(|route| route(state, &routed))
         .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})))
+}
+
+/// The typed value of a 2xx answer, or the error it stands for.
+fn decode_answer<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, Error> {
+    if (200..300).contains(&answer.status) {
+        return serde_json::from_value(answer.body.unwrap_or_default())
+            .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()));
+    }
+    let body = answer.body.map(|b| b.to_string()).unwrap_or_default();
+    let parsed = ApiErrorBody::parse(body.as_bytes());
+    Err(Error::new(
+        ErrorKind::from_status(answer.status),
+        parsed.message.unwrap_or_default(),
+    )
+    .with_status(answer.status)
+    .with_code(parsed.code))
+}
+
+/// Routes one authenticated request to its resource. A long poll that cannot answer yet is
+/// asked again whenever the state changes, until it answers or its deadline passes; the state
+/// is not locked while it waits.
+fn route(shared: &Shared, req: &Request) -> Answer {
+    let arrived = Instant::now();
+    let decoded = Routed::segments_of(&req.path);
+    let routed = Routed::new(&req.method, &decoded, &req.query, &req.body, arrived);
+    let mut state = lock(&shared.state);
+    loop {
+        let answer = ROUTES
+            .iter()
+            .find_map(|route| route(&mut state, &routed))
+            .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})));
+        let Some(deadline) = answer.wait_until else {
+            if req.method != "GET" {
+                shared.changed.notify_all();
+            }
+            return answer;
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        state = shared
+            .changed
+            .wait_timeout(state, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
 }
 
 fn add_fault(shared: &Shared, body: &[u8]) -> Answer {
@@ -480,6 +553,7 @@ fn add_fault(shared: &Shared, body: &[u8]) -> Answer {
         Ok(fault) => {
             lock(&shared.faults).push(fault);
             Answer {
+                wait_until: None,
                 status: 201,
                 body: Some(json!({"success": true})),
                 headers: Vec::new(),

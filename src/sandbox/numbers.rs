@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::answer::{
-    agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
+    agent_not_found, envelope, int_query, invalid_body, is_e164, json_body, method_not_allowed,
     number_not_found, ok, opt_string, Answer,
 };
 use super::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
@@ -87,7 +87,7 @@ impl State {
         };
         let agent_id = values["agentId"].clone();
         if let Some(a) = &agent_id {
-            if !self.agents.contains(a) {
+            if !self.agents.contains_key(a) {
                 return agent_not_found(a);
             }
         }
@@ -265,9 +265,4 @@ impl State {
         self.add_message(rec);
         Ok(out)
     }
-}
-
-pub(super) fn is_e164(s: &str) -> bool {
-    s.strip_prefix('+')
-        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -1,7 +1,8 @@
 //! The sandbox's in-memory state: numbers, their messages, agents, and the request as the
 //! routes see it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
@@ -149,18 +150,57 @@ pub(crate) struct Group {
     pub(super) members: Vec<String>,
 }
 
+/// An agent: its name and the settings it was given (camelCase, as the API spells them).
+#[derive(Debug, Clone)]
+pub(crate) struct AgentRec {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) settings: Map<String, Value>,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+/// One turn of a call: who spoke (`agent` or `user`) and what was said.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Turn {
+    pub(super) role: String,
+    pub(super) content: String,
+    pub(super) at: DateTime<Utc>,
+}
+
+/// A call and its scripted course: `ringing`, then `in-progress` (one scripted turn per
+/// advance), then `completed` when the script runs out or the call is ended.
+#[derive(Debug, Clone)]
+pub(crate) struct CallRec {
+    pub(super) id: String,
+    pub(super) agent_id: Option<String>,
+    pub(super) number_id: String,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) direction: &'static str,
+    pub(super) status: &'static str,
+    pub(super) started_at: DateTime<Utc>,
+    pub(super) ended_at: Option<DateTime<Utc>>,
+    pub(super) turns: Vec<Turn>,
+    /// Turns still to come, as (role, content).
+    pub(super) script: VecDeque<(String, String)>,
+    pub(super) recording: bool,
+}
+
 /// Everything the sandbox remembers.
 #[derive(Debug)]
 pub(crate) struct State {
     pub(super) numbers: Vec<NumberRec>,
     pub(super) index: HashMap<String, usize>,
-    pub(super) agents: BTreeSet<String>,
+    pub(super) agents: BTreeMap<String, AgentRec>,
+    pub(super) calls: Vec<CallRec>,
     /// Each number's messages, oldest first (by `receivedAt`, then by arrival).
     pub(super) messages: HashMap<String, Vec<MessageRec>>,
     pub(super) conversations: Vec<ConversationRec>,
     pub(super) next_number: u64,
     pub(super) next_message: u64,
     pub(super) next_conversation: u64,
+    pub(super) next_agent: u64,
+    pub(super) next_call: u64,
     pub(super) number_limit: usize,
 }
 
@@ -170,16 +210,25 @@ pub(super) struct Routed<'a> {
     pub segments: Vec<&'a str>,
     pub query: HashMap<String, String>,
     pub body: &'a [u8],
+    /// When the request arrived: a long poll's deadline counts from it.
+    pub arrived: Instant,
 }
 
 impl<'a> Routed<'a> {
     /// Splits `path` into percent-decoded segments (kept in `decoded`) and parses `query`.
-    pub fn new(method: &'a str, decoded: &'a [String], query: &str, body: &'a [u8]) -> Routed<'a> {
+    pub fn new(
+        method: &'a str,
+        decoded: &'a [String],
+        query: &str,
+        body: &'a [u8],
+        arrived: Instant,
+    ) -> Routed<'a> {
         Routed {
             method,
             segments: decoded.iter().map(String::as_str).collect(),
             query: parse_query(query),
             body,
+            arrived,
         }
     }
 
@@ -194,21 +243,39 @@ impl<'a> Routed<'a> {
 
 impl State {
     pub fn new(agents: impl IntoIterator<Item = String>, number_limit: usize) -> State {
-        State {
+        let mut state = State {
             numbers: Vec::new(),
             index: HashMap::new(),
-            agents: agents.into_iter().collect(),
+            agents: BTreeMap::new(),
+            calls: Vec::new(),
             messages: HashMap::new(),
             conversations: Vec::new(),
             next_number: 0,
             next_message: 0,
             next_conversation: 0,
+            next_agent: 0,
+            next_call: 0,
             number_limit,
+        };
+        for id in agents {
+            state.add_agent(&id);
         }
+        state
     }
 
+    /// Adds an agent with this id (named after it); false if it exists.
     pub fn add_agent(&mut self, id: &str) -> bool {
-        self.agents.insert(id.to_string())
+        if self.agents.contains_key(id) {
+            return false;
+        }
+        let rec = AgentRec {
+            id: id.to_string(),
+            name: id.to_string(),
+            settings: Map::new(),
+            created_at: now_micros(),
+        };
+        self.agents.insert(id.to_string(), rec);
+        true
     }
 
     /// The conversation between a number and a counterpart (or a group id), created if new.

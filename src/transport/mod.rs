@@ -155,7 +155,7 @@ impl Transport {
                 } => status_error(status, &headers, &body),
                 Attempt::Failed(error, failure) => (error, failure),
             };
-            let verdict = retry::judge(req.method, &failure);
+            let verdict = retry::judge(req.idempotent, &failure);
             let error = error.with_verdict(verdict.retryable, verdict.may_have_succeeded);
             let Some(delay) = retry::next_delay(
                 verdict,
@@ -201,17 +201,36 @@ impl Transport {
                 .header("Content-Type", "application/json")
                 .body(body)
                 .map_err(ureq::Error::from)
-                .and_then(|r| self.agent.run(r)),
+                .and_then(|r| self.run(r, req)),
             None => builder
                 .body(())
                 .map_err(ureq::Error::from)
-                .and_then(|r| self.agent.run(r)),
+                .and_then(|r| self.run(r, req)),
         };
         match result {
             Ok(response) => self.read(response),
             Err(e) => {
                 let (error, failure) = transport_error(e);
                 Attempt::Failed(error, failure)
+            }
+        }
+    }
+
+    /// Runs one attempt, with the request's own timeout when it has one.
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        request: ureq::http::Request<S>,
+        req: &ApiRequest,
+    ) -> Result<Response<Body>, ureq::Error> {
+        match req.timeout {
+            None => self.agent.run(request),
+            Some(timeout) => {
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_per_call(Some(timeout))
+                    .build();
+                self.agent.run(request)
             }
         }
     }
@@ -501,7 +520,7 @@ mod tests {
         );
         assert_eq!(e.code(), Some("DELIVERY_UNCONFIRMED"));
         assert_eq!(
-            retry::judge(Method::Post, &failure),
+            retry::judge(Method::Post.is_idempotent(), &failure),
             retry::Verdict {
                 retryable: false,
                 may_have_succeeded: true

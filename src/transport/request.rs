@@ -51,6 +51,12 @@ pub(crate) struct ApiRequest {
     pub body: Option<Vec<u8>>,
     /// The answer may be 204 or an empty 200 (release, detach): read that as `{}`.
     pub empty_body_is_object: bool,
+    /// This request's own per-attempt timeout, instead of the client's (a long poll must
+    /// outlast the wait it asks the server for).
+    pub timeout: Option<std::time::Duration>,
+    /// Whether sending it twice has the effect of sending it once: the method's answer, unless
+    /// the operation says otherwise (ending a call is a POST that can be repeated).
+    pub idempotent: bool,
 }
 
 impl ApiRequest {
@@ -61,6 +67,8 @@ impl ApiRequest {
             query: Vec::new(),
             body: None,
             empty_body_is_object: false,
+            timeout: None,
+            idempotent: method.is_idempotent(),
         }
     }
 
@@ -77,6 +85,19 @@ impl ApiRequest {
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("request body: {e}")))?;
         self.body = Some(bytes);
         Ok(self)
+    }
+
+    /// Gives this request its own per-attempt timeout.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> ApiRequest {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Marks a POST whose repetition changes nothing (end a call, show a typing indicator),
+    /// so that the policy retries it like a read.
+    pub fn idempotent(mut self) -> ApiRequest {
+        self.idempotent = true;
+        self
     }
 
     pub fn empty_body_is_object(mut self) -> ApiRequest {

@@ -8,8 +8,6 @@
 
 use std::time::Duration;
 
-use super::request::Method;
-
 /// How an attempt failed, by the phase it failed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -49,9 +47,9 @@ fn transient_status(status: u16) -> bool {
 /// The server's answer when a POST was received but its delivery could not be confirmed.
 pub(crate) const DELIVERY_UNCONFIRMED: &str = "DELIVERY_UNCONFIRMED";
 
-/// Judges a failure of a request sent with `method`.
-pub(crate) fn judge(method: Method, failure: &Failure) -> Verdict {
-    let idempotent = method.is_idempotent();
+/// Judges a failure of a request; `idempotent` says whether sending it twice is the same as
+/// sending it once (GET, PUT, PATCH, DELETE, and the POSTs that are marked so).
+pub(crate) fn judge(idempotent: bool, failure: &Failure) -> Verdict {
     // Outcome unknown: the request may have been processed.
     let unknown = |retry_if_idempotent: bool| Verdict {
         retryable: idempotent && retry_if_idempotent,
@@ -136,8 +134,8 @@ fn jittered(backoff: Backoff, retries_done: u32, random: u64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::request::Method::{self, *};
     use Failure::*;
-    use Method::*;
 
     fn status(status: u16) -> Failure {
         Status {
@@ -207,9 +205,14 @@ mod tests {
             (Post, BadAnswer, false, true),
             (Get, BadAnswer, false, false),
         ];
+        // A POST marked idempotent (end a call) is judged like a read.
+        assert_eq!(
+            judge(true, &TimedOut),
+            judge(Get.is_idempotent(), &TimedOut)
+        );
         for (method, failure, retryable, may_have_succeeded) in rows {
             assert_eq!(
-                judge(method, &failure),
+                judge(method.is_idempotent(), &failure),
                 Verdict {
                     retryable,
                     may_have_succeeded

@@ -1,0 +1,302 @@
+//! Calls: the call object with its transcript turns, its page, placing a call, the list
+//! filters, and the long-poll query.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{
+    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
+    CForm, Extra,
+};
+
+/// A call, inbound or outbound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Call {
+    /// The call's id.
+    pub id: String,
+    /// The caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_number: Option<String>,
+    /// The called number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
+    /// `inbound` or `outbound`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// `queued`, `ringing`, `in-progress`, `completed`, `failed`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// When it started.
+    #[serde(
+        default,
+        with = "timestamp_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    #[serde(
+        default,
+        with = "timestamp_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// How long it lasted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<f64>,
+    /// The agent that handled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// The agent's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    /// Your number's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+    /// Your number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Whether a recording can be downloaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_available: Option<bool>,
+    /// Where the recording is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_url: Option<String>,
+    /// The transcript so far, turn by turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcripts: Option<Vec<CallTranscript>>,
+    /// The end of the last turn, in lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transcript_snippet: Option<String>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Call {
+    /// True once the call is over (`completed`, `failed`, `busy`, `no-answer`, `canceled`, or
+    /// an `endedAt`).
+    pub fn is_finished(&self) -> bool {
+        self.ended_at.is_some()
+            || matches!(
+                self.status.as_deref(),
+                Some("completed" | "failed" | "busy" | "no-answer" | "canceled" | "ended")
+            )
+    }
+}
+
+/// One turn of a call's transcript: what the caller said and what the agent answered.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallTranscript {
+    /// The turn's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What the caller said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<String>,
+    /// What the agent answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// When.
+    #[serde(
+        default,
+        with = "timestamp_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One page of a call list: offset paging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallPage {
+    /// The calls on this page, newest first.
+    pub data: Vec<Call>,
+    /// True when more follow this page.
+    pub has_more: bool,
+    /// How many there are in all (serialized as `null` if the server omitted it).
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The query of [`crate::Calls::list`]: paging and filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListCalls {
+    /// Page size, 1 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// How many calls to skip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Only calls with this status, e.g. `completed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Only `inbound` or `outbound` calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// Only `pstn` or `web` calls.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<String>,
+    /// Only calls whose numbers contain this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+}
+
+impl ListCalls {
+    /// Every call, the API's page size; chain the setters below.
+    pub fn new() -> ListCalls {
+        ListCalls::default()
+    }
+
+    /// Sets the page size (1 to 100).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets how many calls to skip.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Only calls with this status.
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Only `inbound` or `outbound` calls.
+    pub fn direction(mut self, direction: impl Into<String>) -> Self {
+        self.direction = Some(direction.into());
+        self
+    }
+}
+
+/// The body of [`crate::Calls::create`] (`POST /v1/calls`): camelCase, as the API spells it.
+/// `agentId` and an E.164 `toNumber` are required.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCall {
+    /// The agent that makes the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Who to call, in E.164 form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
+    /// Call from this number (it must be attached to the agent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_number_id: Option<String>,
+    /// What the agent says first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_greeting: Option<String>,
+    /// The voice for this call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+    /// With a prompt, the built-in model runs the call; without, your webhook does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    /// The model tier (only with `systemPrompt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_tier: Option<String>,
+    /// Values for `{{name}}` placeholders in the prompt and greeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<BTreeMap<String, String>>,
+    /// Store no recording (the transcript is still kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_recording: Option<bool>,
+    /// Who the agent says it is when the call is screened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_screening_identity: Option<String>,
+    /// Why the agent says it calls when the call is screened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_screening_purpose: Option<String>,
+}
+
+impl CreateCall {
+    /// A call from this agent to this number; chain the setters below.
+    pub fn new(agent_id: impl Into<String>, to_number: impl Into<String>) -> CreateCall {
+        CreateCall {
+            agent_id: Some(agent_id.into()),
+            to_number: Some(to_number.into()),
+            ..CreateCall::default()
+        }
+    }
+
+    /// Calls from this number.
+    pub fn from_number_id(mut self, id: impl Into<String>) -> Self {
+        self.from_number_id = Some(id.into());
+        self
+    }
+
+    /// Sets what the agent says first.
+    pub fn initial_greeting(mut self, greeting: impl Into<String>) -> Self {
+        self.initial_greeting = Some(greeting.into());
+        self
+    }
+
+    /// Lets the built-in model run the call with these instructions.
+    pub fn system_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(prompt.into());
+        self
+    }
+
+    /// Sets a `{{name}}` placeholder's value.
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables
+            .get_or_insert_with(BTreeMap::new)
+            .insert(name.into(), value.into());
+        self
+    }
+}
+
+/// The query of `GET /v1/calls/{id}`: `wait` holds the request until the call ends, for at most
+/// `timeout` seconds (10 to 300; the API's default is 120).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetCall {
+    /// Hold the request until the call ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<bool>,
+    /// The longest wait, in seconds (10 to 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+}
+
+/// The full transcript of a call (`GET /v1/calls/{id}/transcript`), as the server sends it.
+pub type Transcript = Value;
+
+impl CForm for Call {
+    fn may_need_rewrite(body: &[u8]) -> bool {
+        has_naive_timestamp(body)
+    }
+
+    fn rewrite(value: &mut Value) -> bool {
+        let changed = rewrite_timestamps(value, &["startedAt", "endedAt", "createdAt"]);
+        changed
+            | rewrite_each(value, "transcripts", |t| {
+                rewrite_timestamps(t, &["createdAt"])
+            })
+    }
+}
+
+impl CForm for CallPage {
+    fn may_need_rewrite(body: &[u8]) -> bool {
+        has_naive_timestamp(body) || lacks_total(body)
+    }
+
+    fn rewrite(value: &mut Value) -> bool {
+        rewrite_each(value, "data", Call::rewrite) | add_total(value)
+    }
+}

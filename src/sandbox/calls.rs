@@ -1,0 +1,375 @@
+//! The sandbox's calls: `/v1/calls...` (list, place, read with a long poll, end, transcript),
+//! an agent's and a number's calls, and the control routes `POST /sandbox/calls` (an inbound
+//! call with a scripted transcript) and `POST /sandbox/calls/{id}/advance`.
+//!
+//! A call rings, then goes `in-progress`; each advance plays its next scripted turn (or the
+//! turn given), and an advance with nothing left to play completes it. Ending it completes it
+//! at once.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use super::answer::{
+    agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
+    method_not_allowed, number_not_found, ok, opt_string, Answer,
+};
+use super::state::{now_micros, CallRec, Routed, State, Turn};
+use crate::model::format_timestamp;
+
+/// The call routes.
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+    let answer = match (req.method, req.segments.as_slice()) {
+        ("GET", ["v1", "calls"]) => state.list_calls(&req.query, |_| true),
+        ("POST", ["v1", "calls"]) => state.create_call(req.body),
+        ("GET", ["v1", "calls", id]) => state.get_call(id, req),
+        ("POST", ["v1", "calls", id, "end"]) => state.end_call(id),
+        ("GET", ["v1", "calls", id, "transcript"]) => state.transcript(id),
+        ("GET", ["v1", "agents", id, "calls"]) => match state.agents.contains_key(*id) {
+            true => state.list_calls(&req.query, |c| c.agent_id.as_deref() == Some(id)),
+            false => agent_not_found(id),
+        },
+        ("GET", ["v1", "numbers", id, "calls"]) => match state.number(id) {
+            Some(_) => state.list_calls(&req.query, |c| c.number_id == *id),
+            None => number_not_found(id),
+        },
+        ("POST", ["sandbox", "calls"]) => state.sandbox_inbound_call(req.body),
+        ("POST", ["sandbox", "calls", id, "advance"]) => state.sandbox_advance(id, req.body),
+        (
+            _,
+            ["v1", "calls"]
+            | ["v1", "calls", _]
+            | ["v1", "calls", _, "end" | "transcript"]
+            | ["v1", "agents", _, "calls"]
+            | ["v1", "numbers", _, "calls"],
+        ) => method_not_allowed(),
+        _ => return None,
+    };
+    Some(answer)
+}
+
+fn call_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "CALL_NOT_FOUND",
+        &format!("Call {id} not found"),
+        Value::Null,
+    )
+}
+
+/// A transcript script from `[{"role", "content"}]`.
+fn script(req: &Map<String, Value>) -> Result<VecDeque<(String, String)>, Answer> {
+    let bad = || invalid_body("transcript", "must be a list of {\"role\", \"content\"}");
+    match req.get("transcript") {
+        None | Some(Value::Null) => Ok(VecDeque::new()),
+        Some(Value::Array(turns)) => turns
+            .iter()
+            .map(|t| {
+                let role = t.get("role")?.as_str()?.to_string();
+                let content = t.get("content")?.as_str()?.to_string();
+                Some((role, content))
+            })
+            .collect::<Option<VecDeque<_>>>()
+            .ok_or_else(bad),
+        Some(_) => Err(bad()),
+    }
+}
+
+impl CallRec {
+    fn is_over(&self) -> bool {
+        self.ended_at.is_some()
+    }
+
+    fn to_json(&self, state: &State) -> Value {
+        let number = state.number(&self.number_id);
+        let agent = self.agent_id.as_ref().and_then(|a| state.agents.get(a));
+        // The API pairs each thing the caller said with the agent's answer.
+        let mut transcripts = Vec::new();
+        let mut turns = self.turns.iter().peekable();
+        while let Some(t) = turns.next() {
+            let (transcript, response) = if t.role == "agent" {
+                (None, Some(&t.content))
+            } else {
+                let answer = turns.next_if(|n| n.role == "agent").map(|n| &n.content);
+                (Some(&t.content), answer)
+            };
+            transcripts.push(json!({
+                "id": format!("{}_t{}", self.id, transcripts.len() + 1),
+                "transcript": transcript, "response": response,
+                "createdAt": format_timestamp(&t.at),
+            }));
+        }
+        let duration = self
+            .ended_at
+            .map(|end| (end - self.started_at).num_milliseconds() as f64 / 1000.0);
+        json!({
+            "id": self.id, "fromNumber": self.from, "toNumber": self.to,
+            "direction": self.direction, "status": self.status,
+            "startedAt": format_timestamp(&self.started_at),
+            "endedAt": self.ended_at.as_ref().map(format_timestamp),
+            "durationSeconds": duration,
+            "agentId": self.agent_id, "agentName": agent.map(|a| a.name.clone()),
+            "phoneNumberId": self.number_id, "phoneNumber": number.map(|n| n.phone_number.clone()),
+            "recordingAvailable": self.recording && self.is_over(),
+            "recordingUrl": (self.recording && self.is_over())
+                .then(|| format!("/v1/calls/{}/recording", self.id)),
+            "transcripts": transcripts,
+            "lastTranscriptSnippet": self.turns.last().map(|t| t.content.clone()),
+        })
+    }
+
+    /// Plays the next scripted turn (or `turn`); with nothing to play, the call completes.
+    fn advance(&mut self, turn: Option<(String, String)>) {
+        if self.is_over() {
+            return;
+        }
+        if self.status == "ringing" {
+            self.status = "in-progress";
+            if turn.is_none() {
+                return;
+            }
+        }
+        match turn.or_else(|| self.script.pop_front()) {
+            Some((role, content)) => self.turns.push(Turn {
+                role,
+                content,
+                at: now_micros(),
+            }),
+            None => self.finish(),
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.is_over() {
+            self.status = "completed";
+            self.ended_at = Some(now_micros());
+        }
+    }
+}
+
+impl State {
+    fn call_index(&self, id: &str) -> Option<usize> {
+        self.calls.iter().position(|c| c.id == id)
+    }
+
+    /// A page of calls (newest first) that pass `keep` and the query's filters.
+    fn list_calls(
+        &self,
+        query: &HashMap<String, String>,
+        keep: impl Fn(&CallRec) -> bool,
+    ) -> Answer {
+        let (limit, offset) = match (
+            int_query(query, "limit", 20, 1, 100),
+            int_query(query, "offset", 0, 0, i64::MAX),
+        ) {
+            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
+            (Err(a), _) | (_, Err(a)) => return a,
+        };
+        let filter = |key: &str| query.get(key).map(String::as_str);
+        let matching: Vec<&CallRec> = self
+            .calls
+            .iter()
+            .rev()
+            .filter(|c| keep(c))
+            .filter(|c| filter("status").is_none_or(|s| c.status == s))
+            .filter(|c| filter("direction").is_none_or(|d| c.direction == d))
+            .filter(|_| filter("type").is_none_or(|t| t == "pstn"))
+            .filter(|c| filter("search").is_none_or(|s| c.from.contains(s) || c.to.contains(s)))
+            .collect();
+        let total = matching.len();
+        let data: Vec<Value> = matching
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|c| c.to_json(self))
+            .collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": offset.saturating_add(limit) < total, "total": total}),
+        )
+    }
+
+    fn create_call(&mut self, body: &[u8]) -> Answer {
+        match self.try_create_call(body) {
+            Ok(a) | Err(a) => a,
+        }
+    }
+
+    fn try_create_call(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+        let req = json_body(body)?;
+        let agent_id = opt_string(&req, "agentId")?
+            .ok_or_else(|| invalid_body("agentId", "Field required"))?;
+        let to = opt_string(&req, "toNumber")?
+            .ok_or_else(|| invalid_body("toNumber", "Field required"))?;
+        if !is_e164(&to) {
+            return Err(invalid_body("toNumber", "must be an E.164 number"));
+        }
+        if !self.agents.contains_key(&agent_id) {
+            return Err(agent_not_found(&agent_id));
+        }
+        let attached = |id: &str| {
+            self.number(id).is_some_and(|n| {
+                n.status == "active" && n.agent_id.as_deref() == Some(agent_id.as_str())
+            })
+        };
+        let number_id = match opt_string(&req, "fromNumberId")? {
+            Some(id) if attached(&id) => id,
+            Some(_) => {
+                return Err(invalid_body(
+                    "fromNumberId",
+                    "must be an active number attached to the agent",
+                ))
+            }
+            None => self
+                .numbers
+                .iter()
+                .find(|n| attached(&n.id))
+                .map(|n| n.id.clone())
+                .ok_or_else(|| invalid_body("agentId", "the agent has no active number"))?,
+        };
+        let from = self
+            .number(&number_id)
+            .expect("attached")
+            .phone_number
+            .clone();
+        let greeting = opt_string(&req, "initialGreeting")?;
+        let recording = !matches!(req.get("disableRecording"), Some(Value::Bool(true)));
+        self.next_call += 1;
+        let mut call = CallRec {
+            id: format!("call_sbx{:06}", self.next_call),
+            agent_id: Some(agent_id),
+            number_id,
+            from,
+            to,
+            direction: "outbound",
+            status: "ringing",
+            started_at: now_micros(),
+            ended_at: None,
+            turns: Vec::new(),
+            script: VecDeque::new(),
+            recording,
+        };
+        if let Some(g) = greeting {
+            call.script.push_back(("agent".into(), g));
+        }
+        let out = call.to_json(self);
+        self.calls.push(call);
+        Ok(ok(201, out))
+    }
+
+    /// `GET /v1/calls/{id}`, with `wait=true&timeout=N` held until the call ends or N seconds
+    /// pass (the router asks again whenever the state changes).
+    fn get_call(&self, id: &str, req: &Routed<'_>) -> Answer {
+        let wait = match req.query.get("wait").map(String::as_str) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return invalid_query(
+                    "wait",
+                    other,
+                    "Input should be a valid boolean",
+                    "bool_parsing",
+                )
+            }
+        };
+        let timeout = match int_query(&req.query, "timeout", 120, 10, 300) {
+            Ok(t) => t as u64,
+            Err(a) => return a,
+        };
+        let Some(i) = self.call_index(id) else {
+            return call_not_found(id);
+        };
+        let call = &self.calls[i];
+        let deadline = req.arrived + Duration::from_secs(timeout);
+        if wait && !call.is_over() && std::time::Instant::now() < deadline {
+            return Answer {
+                wait_until: Some(deadline),
+                ..ok(200, Value::Null)
+            };
+        }
+        ok(200, call.to_json(self))
+    }
+
+    fn end_call(&mut self, id: &str) -> Answer {
+        let Some(i) = self.call_index(id) else {
+            return call_not_found(id);
+        };
+        self.calls[i].finish();
+        ok(200, self.calls[i].to_json(self))
+    }
+
+    fn transcript(&self, id: &str) -> Answer {
+        let Some(i) = self.call_index(id) else {
+            return call_not_found(id);
+        };
+        let turns: Vec<Value> = self.calls[i]
+            .turns
+            .iter()
+            .map(|t| json!({"role": t.role, "content": t.content, "createdAt": format_timestamp(&t.at)}))
+            .collect();
+        ok(200, json!({"callId": id, "transcript": turns}))
+    }
+
+    fn sandbox_inbound_call(&mut self, body: &[u8]) -> Answer {
+        match self.try_inbound_call(body) {
+            Ok(a) | Err(a) => a,
+        }
+    }
+
+    fn try_inbound_call(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+        let req = json_body(body)?;
+        let number_id =
+            opt_string(&req, "numberId")?.ok_or_else(|| invalid_body("numberId", "is required"))?;
+        let from = opt_string(&req, "from")?.ok_or_else(|| invalid_body("from", "is required"))?;
+        let number = match self.number(&number_id) {
+            Some(n) if n.status == "active" => n,
+            Some(_) => return Err(invalid_body("numberId", "the number is released")),
+            None => return Err(number_not_found(&number_id)),
+        };
+        let (to, agent_id) = (number.phone_number.clone(), number.agent_id.clone());
+        let script = script(&req)?;
+        self.next_call += 1;
+        let call = CallRec {
+            id: format!("call_sbx{:06}", self.next_call),
+            agent_id,
+            number_id,
+            from,
+            to,
+            direction: "inbound",
+            status: "ringing",
+            started_at: now_micros(),
+            ended_at: None,
+            turns: Vec::new(),
+            script,
+            recording: true,
+        };
+        let out = call.to_json(self);
+        self.calls.push(call);
+        Ok(ok(201, out))
+    }
+
+    fn sandbox_advance(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let turn = match (opt_string(&req, "role"), opt_string(&req, "content")) {
+            (Ok(Some(role)), Ok(Some(content))) => Some((role, content)),
+            (Ok(None), Ok(None)) => None,
+            (Err(a), _) | (_, Err(a)) => return a,
+            _ => return invalid_body("role", "give both role and content, or neither"),
+        };
+        match self.advance_call(id, turn) {
+            Some(v) => ok(200, v),
+            None => call_not_found(id),
+        }
+    }
+
+    /// Plays a call's next turn (or `turn`), or completes it; the call as it is then.
+    pub fn advance_call(&mut self, id: &str, turn: Option<(String, String)>) -> Option<Value> {
+        let i = self.call_index(id)?;
+        self.calls[i].advance(turn);
+        Some(self.calls[i].to_json(self))
+    }
+}
