@@ -176,8 +176,8 @@ fn c_test_suite_passes_against_the_sandbox() {
     assert!(out.status.success(), "C tests failed: {stdout}");
     assert!(stdout.contains(", 0 failed"), "{stdout}");
 
-    // Invalid input never reached the server: three creates (the valid ones), one send, no
-    // typo'd key.
+    // Invalid input never reached the server: four creates (the valid ones), one send, one
+    // call, one agent, no typo'd key.
     let requests = sandbox.requests();
     let count = |method: &str, path: &str| {
         requests
@@ -185,8 +185,10 @@ fn c_test_suite_passes_against_the_sandbox() {
             .filter(|r| r.method == method && r.path == path)
             .count()
     };
-    assert_eq!(count("POST", "/v1/numbers"), 3);
+    assert_eq!(count("POST", "/v1/numbers"), 4);
     assert_eq!(count("POST", "/v1/messages"), 1);
+    assert_eq!(count("POST", "/v1/calls"), 1);
+    assert_eq!(count("POST", "/v1/agents"), 1);
     // The 503 was retried once; the POST that met a 500 was sent once, though 2 retries were allowed.
     assert_eq!(count("GET", "/v1/numbers/num_flaky"), 2);
     assert_eq!(count("POST", "/v1/agents/agt_flaky/numbers"), 1);

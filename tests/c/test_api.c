@@ -448,6 +448,81 @@ static void test_messaging(agentphone_client *c) {
          "release imessage number");
 }
 
+/* Agents and calls: create, read, update, list, voices, place a call, wait, end, delete. */
+static void test_agents_and_calls(agentphone_client *c) {
+  char *out = NULL;
+  char agent_id[64], number_id[64], call_id[64], request[512];
+  agentphone_status st;
+
+  st = agentphone_agents_create(c, "{\"name\": \"C agent\", \"voiceSpeed\": 1.1}", &out);
+  CHECK(st == AGENTPHONE_OK && has(out, "\"voiceSpeed\":1.1"), "agent create: %s", out);
+  json_string(out, "id", agent_id, sizeof agent_id);
+  agentphone_string_free(out);
+
+  snprintf(request, sizeof request, "{\"agentId\": \"%s\"}", agent_id);
+  st = agentphone_numbers_create(c, request, &out);
+  CHECK(st == AGENTPHONE_OK, "number for agent: %s", out);
+  json_string(out, "id", number_id, sizeof number_id);
+  agentphone_string_free(out);
+
+  expect(agentphone_agents_get(c, agent_id, &out), &out, AGENTPHONE_OK, number_id, "agent get");
+  expect(agentphone_agents_update(c, agent_id, "{\"language\": \"fr-FR\"}", &out), &out,
+         AGENTPHONE_OK, "\"language\":\"fr-FR\"", "agent update");
+  expect(agentphone_agents_list(c, "{\"limit\": 5}", &out), &out, AGENTPHONE_OK, "\"total\":",
+         "agents list");
+  expect(agentphone_agents_voices(c, &out), &out, AGENTPHONE_OK, "\"voice_id\"", "voices");
+  expect(agentphone_agents_conversations(c, agent_id, NULL, &out), &out, AGENTPHONE_OK,
+         "\"data\":[]", "agent conversations");
+
+  snprintf(request, sizeof request, "{\"agentId\": \"%s\", \"toNumber\": \"+15550009999\"}",
+           agent_id);
+  st = agentphone_calls_create(c, request, &out);
+  CHECK(st == AGENTPHONE_OK && has(out, "\"status\":\"ringing\""), "call create: %s", out);
+  json_string(out, "id", call_id, sizeof call_id);
+  agentphone_string_free(out);
+
+  expect(agentphone_calls_get(c, call_id, NULL, &out), &out, AGENTPHONE_OK, call_id, "call get");
+  expect(agentphone_calls_end(c, call_id, &out), &out, AGENTPHONE_OK, "\"status\":\"completed\"",
+         "call end");
+  /* The call has ended: the long poll answers at once. */
+  expect(agentphone_calls_get(c, call_id, "{\"wait\": true, \"timeout\": 10}", &out), &out,
+         AGENTPHONE_OK, "\"status\":\"completed\"", "call wait");
+  expect(agentphone_calls_transcript(c, call_id, &out), &out, AGENTPHONE_OK, "\"transcript\"",
+         "call transcript");
+  expect(agentphone_calls_list(c, "{\"status\": \"completed\", \"limit\": 5}", &out), &out,
+         AGENTPHONE_OK, call_id, "calls list");
+  expect(agentphone_agents_calls(c, agent_id, NULL, &out), &out, AGENTPHONE_OK, call_id,
+         "agent calls");
+  expect(agentphone_numbers_calls(c, number_id, "{\"limit\": 1}", &out), &out, AGENTPHONE_OK,
+         call_id, "number calls");
+
+  /* Refused before sending, naming what was wrong. */
+  expect(agentphone_agents_create(c, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "name: is required", "agent create NULL");
+  expect(agentphone_agents_update(c, agent_id, "{\"voice_speed\": 1}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "voice_speed: unknown field", "agent update typo");
+  expect(agentphone_agents_update(c, agent_id, "{\"voiceSpeed\": 3}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "voiceSpeed: must be between 0.5 and 2", "agent range");
+  expect(agentphone_calls_create(c, "{\"agentId\": \"a\", \"toNumber\": \"555\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "toNumber: must be an E.164", "call number");
+  expect(agentphone_calls_get(c, call_id, "{\"wait\": true, \"timeout\": 5}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "timeout: must be between 10 and 300", "wait range");
+  expect(agentphone_calls_end(c, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "call_id: must not be NULL", "end NULL");
+  expect(agentphone_agents_voices(NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "client: must not be NULL", "voices NULL client");
+  CHECK(agentphone_agents_voices(c, NULL) == AGENTPHONE_INVALID_ARGUMENT, "voices out");
+  CHECK(agentphone_calls_transcript(c, call_id, NULL) == AGENTPHONE_INVALID_ARGUMENT,
+        "transcript out");
+
+  expect(agentphone_agents_delete(c, agent_id, &out), &out, AGENTPHONE_OK, "\"success\":true",
+         "agent delete");
+  expect(agentphone_numbers_get(c, number_id, &out), &out, AGENTPHONE_OK, "\"agentId\":null",
+         "number unattached");
+  expect(agentphone_numbers_release(c, number_id, &out), &out, AGENTPHONE_OK, "released",
+         "release agent number");
+}
+
 /* Strings are the caller's to edit: truncated or tokenized in place, then freed. */
 static void test_edit_in_place(agentphone_client *c) {
   char *out = NULL;
@@ -516,6 +591,7 @@ int main(int argc, char **argv) {
   test_lifecycle(c);
   test_error_statuses(c);
   test_messaging(c);
+  test_agents_and_calls(c);
   test_edit_in_place(c);
   test_threads(c);
   agentphone_client_free(c);
