@@ -101,6 +101,14 @@ typedef enum agentphone_status {
  */
 typedef struct agentphone_client agentphone_client;
 
+/*
+ Called for each event of [`agentphone_calls_stream_transcript`] with
+ `{"event": "connected" | "turn" | "ended" | ..., "data": {...}}` (the string is borrowed for
+ the call only: copy what you keep, do not free it) and the `user_data` given. Return 0 to go
+ on, anything else to stop.
+ */
+typedef int (*agentphone_event_callback)(const char *event_json, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -309,6 +317,43 @@ enum agentphone_status agentphone_calls_end(const struct agentphone_client *clie
 enum agentphone_status agentphone_calls_transcript(const struct agentphone_client *client,
                                                    const char *call_id,
                                                    char **out);
+
+/*
+ Follows a call's transcript live (`GET /v1/calls/{id}/transcript/stream`, server-sent
+ events), calling `callback` for each event: the turns so far are replayed, then each new
+ one, then `ended`. Returns when `ended` arrives, when the server closes the stream, or when
+ the callback returns non-zero. On `AGENTPHONE_OK`, `*out` is
+ `{"events": n, "ended": true|false, "stopped": true|false}` (`stopped`: by the callback).
+
+ Blocks for as long as the call lasts; 45 s without a byte (the server sends a heartbeat
+ every 15 s) is `AGENTPHONE_TIMEOUT`. The stream is never reopened once events flowed.
+
+ # Safety
+ `client` is a live handle; `call_id` is NUL-terminated; `callback` is NULL (refused) or a
+ function that may be called from this thread until this function returns; `user_data` is
+ passed to it untouched; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_calls_stream_transcript(const struct agentphone_client *client,
+                                                          const char *call_id,
+                                                          agentphone_event_callback callback,
+                                                          void *user_data,
+                                                          char **out);
+
+/*
+ Downloads a call's recording (`GET /v1/calls/{id}/recording`) into the file `path`: written
+ to a temporary file beside it, then renamed, so a failed download never leaves a partial
+ file (an existing file at `path` is replaced only on success). On `AGENTPHONE_OK`, `*out`
+ is `{"path", "contentType", "bytes"}`. A call without a recording is
+ `AGENTPHONE_NOT_FOUND`; a path that cannot be written is `AGENTPHONE_INVALID_ARGUMENT`
+ naming it.
+
+ # Safety
+ `client` is a live handle; `call_id` and `path` are NUL-terminated; `out` as above.
+ */
+enum agentphone_status agentphone_calls_recording_save(const struct agentphone_client *client,
+                                                       const char *call_id,
+                                                       const char *path,
+                                                       char **out);
 
 /*
  Creates a client from a JSON config object (or NULL for all defaults).

@@ -144,7 +144,7 @@ mod transport;
 pub mod sandbox;
 
 pub use api::agents::Agents;
-pub use api::calls::{Calls, LONG_POLL_MARGIN};
+pub use api::calls::{Calls, Recording, TranscriptStream, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT};
 pub use api::conversations::Conversations;
 pub use api::messages::Messages;
 pub use api::numbers::{MessageIter, NumberIter, Numbers};
@@ -165,7 +165,8 @@ pub use model::agents::{
     NumberSummary, Voice,
 };
 pub use model::calls::{
-    Call, CallPage, CallTranscript, CreateCall, GetCall, ListCalls, Transcript,
+    Call, CallPage, CallTranscript, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
+    TranscriptTurn,
 };
 pub use model::conversations::{
     Conversation, ConversationMessage, ConversationMessagePage, ConversationPage, GetConversation,

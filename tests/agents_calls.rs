@@ -325,3 +325,104 @@ fn placing_a_call_is_checked_and_never_repeated() {
         assert_eq!(sb.requests().len(), 1);
     }
 }
+
+#[test]
+fn the_transcript_stream_replays_then_follows_until_ended() {
+    let (sb, c) = start();
+    let n = c
+        .numbers()
+        .create(&CreateNumber::new().agent_id(agentphone::sandbox::DEFAULT_AGENT))
+        .unwrap();
+    let call = sb
+        .inbound_call(
+            &n.id,
+            "+15550001234",
+            &[("user", "Hi"), ("agent", "Hello!"), ("user", "Bye")],
+        )
+        .unwrap();
+    sb.advance_call(&call.id, None).unwrap(); // answered
+    sb.advance_call(&call.id, None).unwrap(); // "Hi", before the stream opens: replayed
+    std::thread::scope(|s| {
+        let id = call.id.clone();
+        let sb = &sb;
+        s.spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            sb.advance_call(&id, None).unwrap(); // "Hello!"
+            sb.advance_call(&id, Some(("agent", "multi\nline")))
+                .unwrap();
+            sb.advance_call(&id, None).unwrap(); // "Bye"
+            sb.advance_call(&id, None).unwrap(); // completed
+        });
+        let events: Vec<agentphone::TranscriptEvent> = c
+            .calls()
+            .stream_transcript(&call.id)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        use agentphone::TranscriptEvent as E;
+        assert!(
+            matches!(&events[0], E::Connected(v) if v["callId"] == call.id.as_str()),
+            "{events:?}"
+        );
+        let turns: Vec<(String, String)> = events
+            .iter()
+            .filter_map(|e| match e {
+                E::Turn(t) => Some((t.role.clone(), t.content.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                ("user".into(), "Hi".into()),
+                ("agent".into(), "Hello!".into()),
+                ("agent".into(), "multi\nline".into()),
+                ("user".into(), "Bye".into()),
+            ]
+        );
+        assert!(matches!(events.last(), Some(E::Ended(v)) if v["status"] == "completed"));
+    });
+    // A stream of an ended call: replay, then ended at once. Unknown calls are 404.
+    let events: Vec<_> = c.calls().stream_transcript(&call.id).unwrap().collect();
+    assert_eq!(events.len(), 6);
+    let e = c.calls().stream_transcript("call_nope").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    let r = sb
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/stream"))
+        .unwrap();
+    assert_eq!(r.headers["accept"], "text/event-stream");
+}
+
+#[test]
+fn recordings_download_after_the_call_and_need_no_key() {
+    let (sb, c) = start();
+    let n = c
+        .numbers()
+        .create(&CreateNumber::new().agent_id(agentphone::sandbox::DEFAULT_AGENT))
+        .unwrap();
+    let call = sb.inbound_call(&n.id, "+15550001234", &[]).unwrap();
+    let e = c.calls().recording(&call.id).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.code()),
+        (ErrorKind::NotFound, Some("RECORDING_NOT_FOUND"))
+    );
+    c.calls().end(&call.id).unwrap();
+    let rec = c.calls().recording(&call.id).unwrap();
+    assert_eq!(rec.content_type.as_deref(), Some("audio/wav"));
+    assert_eq!(&rec.bytes[..4], b"RIFF");
+    assert_eq!(&rec.bytes[8..12], b"WAVE");
+    // The API serves it without the key: so does the sandbox.
+    let other = Client::builder()
+        .api_key("sk_wrong")
+        .base_url(sb.base_url())
+        .build()
+        .unwrap();
+    assert_eq!(other.calls().recording(&call.id).unwrap().bytes, rec.bytes);
+    assert_eq!(
+        other.calls().get(&call.id).unwrap_err().kind(),
+        ErrorKind::Unauthorized
+    );
+}

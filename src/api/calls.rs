@@ -1,17 +1,32 @@
-//! Call operations ([`Calls`]): list, place, read (and wait for the end), end, transcript.
+//! Call operations ([`Calls`]): list, place, read (and wait for the end), end, transcript (whole
+//! or streamed live), recording.
 
 use std::time::Duration;
 
 use super::paging::{OffsetIter, OffsetPage};
 use super::validate;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::model::calls::{
-    Call as PhoneCall, CallPage, CreateCall, GetCall, ListCalls, Transcript,
+    Call as PhoneCall, CallPage, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
 };
+use crate::transport::sse::{SseError, SseReader};
 use crate::transport::{ApiRequest, Call, Method, Transport};
 
 /// How much longer than the server's wait a long poll's own timeout is.
 pub const LONG_POLL_MARGIN: Duration = Duration::from_secs(30);
+
+/// The longest wait between two reads of a transcript stream: the server sends a heartbeat
+/// every 15 s, so silence this long means the stream is dead.
+pub const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// A call's recording: the audio and its media type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    /// The audio, as served.
+    pub bytes: Vec<u8>,
+    /// Its media type, e.g. `audio/wav` (when the server said).
+    pub content_type: Option<String>,
+}
 
 /// Call operations, from [`Client::calls`](crate::Client::calls).
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +79,22 @@ pub(crate) mod requests {
         Ok(Call::new(
             ApiRequest::new(Method::Post, format!("/v1/calls/{id}/end")).idempotent(),
         ))
+    }
+
+    pub fn stream_transcript(call_id: &str) -> Result<ApiRequest, Error> {
+        let id = validate::segment("callId", call_id)?;
+        Ok(
+            ApiRequest::new(Method::Get, format!("/v1/calls/{id}/transcript/stream"))
+                .event_stream(STREAM_READ_TIMEOUT),
+        )
+    }
+
+    pub fn recording(call_id: &str) -> Result<ApiRequest, Error> {
+        let id = validate::segment("callId", call_id)?;
+        Ok(
+            ApiRequest::new(Method::Get, format!("/v1/calls/{id}/recording"))
+                .accept("audio/wav, audio/mpeg, */*"),
+        )
     }
 
     pub fn transcript(call_id: &str) -> Result<Call<Transcript>, Error> {
@@ -137,5 +168,104 @@ impl<'a> Calls<'a> {
     /// The full transcript, as the server sends it: `GET /v1/calls/{id}/transcript`.
     pub fn transcript(&self, call_id: &str) -> Result<Transcript, Error> {
         self.transport.execute(&requests::transcript(call_id)?)
+    }
+}
+
+impl<'a> Calls<'a> {
+    /// Follows a call's transcript live: `GET /v1/calls/{id}/transcript/stream` (server-sent
+    /// events). The server replays the turns so far, then sends each new one, then `ended`; the
+    /// iterator ends after `ended` or when the server closes the stream.
+    ///
+    /// Opening it is retried like any read; once events flow it is never reopened (the server
+    /// would replay the history, repeating turns). Heartbeats are skipped; 45 s without a byte
+    /// ([`STREAM_READ_TIMEOUT`]) ends it with a timeout error. The client's per-attempt timeout
+    /// does not apply: a stream lasts as long as the call.
+    pub fn stream_transcript(&self, call_id: &str) -> Result<TranscriptStream, Error> {
+        let request = requests::stream_transcript(call_id)?;
+        let body = self.transport.open(&request)?;
+        let max_line =
+            usize::try_from(self.transport.settings().max_response_bytes).unwrap_or(usize::MAX);
+        let reader = body.into_with_config().limit(u64::MAX).reader();
+        Ok(TranscriptStream {
+            reader: SseReader::new(Box::new(reader), max_line),
+            done: false,
+        })
+    }
+
+    /// Downloads a call's recording: `GET /v1/calls/{id}/recording` (404 when the call has
+    /// none). At most the client's `max_response_bytes`.
+    pub fn recording(&self, call_id: &str) -> Result<Recording, Error> {
+        let (bytes, content_type) = self.transport.fetch_bytes(&requests::recording(call_id)?)?;
+        Ok(Recording {
+            bytes,
+            content_type,
+        })
+    }
+}
+
+/// A call's live transcript, from [`Calls::stream_transcript`]: an iterator of events.
+pub struct TranscriptStream {
+    reader: SseReader<Box<dyn std::io::Read + Send>>,
+    done: bool,
+}
+
+impl std::fmt::Debug for TranscriptStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TranscriptStream")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TranscriptStream {
+    /// The next event as its name and raw data (the C API passes these on as JSON).
+    pub(crate) fn next_raw(&mut self) -> Option<Result<(String, String), Error>> {
+        if self.done {
+            return None;
+        }
+        let next = match self.reader.next_event() {
+            Ok(Some(e)) => Ok((e.event, e.data)),
+            Ok(None) => {
+                self.done = true;
+                return None;
+            }
+            Err(SseError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the transcript stream sent nothing for {} s (not even a heartbeat)",
+                    STREAM_READ_TIMEOUT.as_secs()
+                ),
+            )),
+            Err(SseError::Io(e)) => Err(Error::new(
+                ErrorKind::Network,
+                format!("the transcript stream failed: {e}"),
+            )),
+            Err(SseError::LineTooLong(max)) => Err(Error::new(
+                ErrorKind::Decode,
+                format!("a transcript stream line is longer than maxResponseBytes ({max} bytes)"),
+            )),
+        };
+        match &next {
+            Ok((event, _)) if event == "ended" => self.done = true,
+            Err(_) => self.done = true,
+            Ok(_) => {}
+        }
+        Some(next)
+    }
+}
+
+impl Iterator for TranscriptStream {
+    type Item = Result<TranscriptEvent, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = self.next_raw()?;
+        Some(next.and_then(|(event, data)| {
+            TranscriptEvent::from_parts(&event, &data).map_err(|why| {
+                Error::new(
+                    ErrorKind::Decode,
+                    format!("transcript event is not the documented shape: {why}"),
+                )
+            })
+        }))
     }
 }

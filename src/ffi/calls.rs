@@ -1,11 +1,18 @@
-//! The call operations: list, create, get (and wait), end, transcript, and a number's calls.
+//! The call operations: list, create, get (and wait), end, transcript (whole or streamed),
+//! recording.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::io::Write;
+use std::path::Path;
 
-use super::client::agentphone_client;
+use serde_json::{json, Value};
+
+use super::boundary::{boundary, req_str};
+use super::client::{agentphone_client, client_and_id};
 use super::ops::{id_json_op, id_op, json_op};
 use super::status::agentphone_status;
 use crate::api::calls::requests;
+use crate::error::Error;
 
 /// Lists calls, newest first (`GET /v1/calls`). `query_json`: NULL or an object with `limit`
 /// (1 to 100), `offset`, `status`, `direction`, `type`, `search`. On `AGENTPHONE_OK`, `*out` is
@@ -100,4 +107,123 @@ pub unsafe extern "C" fn agentphone_calls_transcript(
 ) -> agentphone_status {
     // SAFETY: forwarded contract of this function.
     unsafe { id_op(client, "call_id", call_id, out, requests::transcript) }
+}
+
+/// Called for each event of [`agentphone_calls_stream_transcript`] with
+/// `{"event": "connected" | "turn" | "ended" | ..., "data": {...}}` (the string is borrowed for
+/// the call only: copy what you keep, do not free it) and the `user_data` given. Return 0 to go
+/// on, anything else to stop.
+pub type agentphone_event_callback =
+    Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void) -> c_int>;
+
+/// Follows a call's transcript live (`GET /v1/calls/{id}/transcript/stream`, server-sent
+/// events), calling `callback` for each event: the turns so far are replayed, then each new
+/// one, then `ended`. Returns when `ended` arrives, when the server closes the stream, or when
+/// the callback returns non-zero. On `AGENTPHONE_OK`, `*out` is
+/// `{"events": n, "ended": true|false, "stopped": true|false}` (`stopped`: by the callback).
+///
+/// Blocks for as long as the call lasts; 45 s without a byte (the server sends a heartbeat
+/// every 15 s) is `AGENTPHONE_TIMEOUT`. The stream is never reopened once events flowed.
+///
+/// # Safety
+/// `client` is a live handle; `call_id` is NUL-terminated; `callback` is NULL (refused) or a
+/// function that may be called from this thread until this function returns; `user_data` is
+/// passed to it untouched; `out` points to writable storage for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn agentphone_calls_stream_transcript(
+    client: *const agentphone_client,
+    call_id: *const c_char,
+    callback: agentphone_event_callback,
+    user_data: *mut c_void,
+    out: *mut *mut c_char,
+) -> agentphone_status {
+    boundary(out, || {
+        // SAFETY: forwarded contract of this function.
+        let (client, id) = unsafe { client_and_id(client, "call_id", call_id)? };
+        let Some(callback) = callback else {
+            return Err(Error::invalid("callback", "must not be NULL").into());
+        };
+        let mut stream = client.calls().stream_transcript(id)?;
+        let (mut events, mut ended, mut stopped) = (0u64, false, false);
+        while let Some(next) = stream.next_raw() {
+            let (event, data) = next?;
+            let data: Value =
+                serde_json::from_str(&data).unwrap_or_else(|_| Value::String(data.clone()));
+            let text = json!({"event": event, "data": data}).to_string();
+            // serde_json escapes NUL, so the text has none.
+            let text = CString::new(text).unwrap_or_default();
+            events += 1;
+            ended = event == "ended";
+            // SAFETY: the caller's callback, with a string valid for the duration of the call
+            // and the caller's own user_data.
+            if unsafe { callback(text.as_ptr(), user_data) } != 0 {
+                stopped = true;
+                break;
+            }
+        }
+        Ok(json!({"events": events, "ended": ended, "stopped": stopped}).to_string())
+    })
+}
+
+/// Downloads a call's recording (`GET /v1/calls/{id}/recording`) into the file `path`: written
+/// to a temporary file beside it, then renamed, so a failed download never leaves a partial
+/// file (an existing file at `path` is replaced only on success). On `AGENTPHONE_OK`, `*out`
+/// is `{"path", "contentType", "bytes"}`. A call without a recording is
+/// `AGENTPHONE_NOT_FOUND`; a path that cannot be written is `AGENTPHONE_INVALID_ARGUMENT`
+/// naming it.
+///
+/// # Safety
+/// `client` is a live handle; `call_id` and `path` are NUL-terminated; `out` as above.
+#[no_mangle]
+pub unsafe extern "C" fn agentphone_calls_recording_save(
+    client: *const agentphone_client,
+    call_id: *const c_char,
+    path: *const c_char,
+    out: *mut *mut c_char,
+) -> agentphone_status {
+    boundary(out, || {
+        // SAFETY: forwarded contract of this function.
+        let ((client, id), path) = unsafe {
+            (
+                client_and_id(client, "call_id", call_id)?,
+                req_str("path", path)?,
+            )
+        };
+        if path.is_empty() {
+            return Err(Error::invalid("path", "must not be empty").into());
+        }
+        let recording = client.calls().recording(id)?;
+        save_atomically(Path::new(path), &recording.bytes)
+            .map_err(|e| Error::invalid("path", format_args!("cannot write {path:?}: {e}")))?;
+        Ok(json!({
+            "path": path,
+            "contentType": recording.content_type,
+            "bytes": recording.bytes.len(),
+        })
+        .to_string())
+    })
+}
+
+/// Writes `bytes` to a new temporary file beside `path`, then renames it over `path`.
+fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{:016x}.tmp", crate::transport::random_u64()));
+    let temp = path.with_file_name(temp_name);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }

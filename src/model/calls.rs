@@ -277,6 +277,58 @@ pub struct GetCall {
 /// The full transcript of a call (`GET /v1/calls/{id}/transcript`), as the server sends it.
 pub type Transcript = Value;
 
+/// One event of a call's live transcript ([`crate::Calls::stream_transcript`]). The server
+/// replays the turns so far on connect, then sends each new one, then `ended`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TranscriptEvent {
+    /// The stream is open (`connected`), with what the server says about it.
+    Connected(Value),
+    /// A turn of the conversation (`turn`).
+    Turn(TranscriptTurn),
+    /// The call is over (`ended`): its duration and whatever else the server reports. The
+    /// stream ends after it.
+    Ended(Value),
+    /// An event this crate does not know, kept: its name and its data (JSON, or the text as a
+    /// JSON string).
+    Other {
+        /// The event's name.
+        event: String,
+        /// Its data.
+        data: Value,
+    },
+}
+
+/// A turn of a live transcript: who spoke, and what was said.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TranscriptTurn {
+    /// `user` (the caller) or `agent`.
+    pub role: String,
+    /// What was said.
+    pub content: String,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl TranscriptEvent {
+    /// The event's name and its data as JSON (the C API's `{"event", "data"}`).
+    pub(crate) fn from_parts(event: &str, data: &str) -> Result<TranscriptEvent, String> {
+        let json = || serde_json::from_str::<Value>(data).map_err(|e| format!("{event}: {e}"));
+        Ok(match event {
+            "connected" => TranscriptEvent::Connected(json()?),
+            "turn" => {
+                TranscriptEvent::Turn(serde_json::from_str(data).map_err(|e| format!("turn: {e}"))?)
+            }
+            "ended" => TranscriptEvent::Ended(json()?),
+            _ => TranscriptEvent::Other {
+                event: event.to_string(),
+                data: json().unwrap_or_else(|_| Value::String(data.to_string())),
+            },
+        })
+    }
+}
+
 impl CForm for Call {
     fn may_need_rewrite(body: &[u8]) -> bool {
         has_naive_timestamp(body)

@@ -7,6 +7,8 @@ use serde_json::{json, Map, Value};
 
 /// An answer: status, JSON body (`None` for an empty body), extra headers.
 pub(crate) struct Answer {
+    /// A body that is not JSON: its media type and bytes (`body` is then unused).
+    pub raw: Option<(&'static str, Vec<u8>)>,
     /// Set by a long poll that cannot answer yet: ask again when the state changes, or at this
     /// time at the latest.
     pub wait_until: Option<std::time::Instant>,
@@ -17,6 +19,7 @@ pub(crate) struct Answer {
 
 pub(super) fn ok(status: u16, body: Value) -> Answer {
     Answer {
+        raw: None,
         wait_until: None,
         status,
         body: Some(body),

@@ -26,6 +26,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
         ("GET", ["v1", "calls", id]) => state.get_call(id, req),
         ("POST", ["v1", "calls", id, "end"]) => state.end_call(id),
         ("GET", ["v1", "calls", id, "transcript"]) => state.transcript(id),
+        ("GET", ["v1", "calls", id, "recording"]) => state.recording(id),
         ("GET", ["v1", "agents", id, "calls"]) => match state.agents.contains_key(*id) {
             true => state.list_calls(&req.query, |c| c.agent_id.as_deref() == Some(id)),
             false => agent_not_found(id),
@@ -40,13 +41,93 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             _,
             ["v1", "calls"]
             | ["v1", "calls", _]
-            | ["v1", "calls", _, "end" | "transcript"]
+            | ["v1", "calls", _, "end" | "transcript" | "recording"]
+            | ["v1", "calls", _, "transcript", "stream"]
             | ["v1", "agents", _, "calls"]
             | ["v1", "numbers", _, "calls"],
         ) => method_not_allowed(),
         _ => return None,
     };
     Some(answer)
+}
+
+/// The path of a call's recording (served without the API key, as the API does).
+pub(super) fn is_recording_path(path: &str) -> bool {
+    matches!(
+        Routed::segments_of(path).as_slice(),
+        [v1, calls, _, recording] if v1 == "v1" && calls == "calls" && recording == "recording"
+    )
+}
+
+/// The call id of `GET /v1/calls/{id}/transcript/stream`.
+pub(super) fn transcript_stream_path(method: &str, path: &str) -> Option<String> {
+    match Routed::segments_of(path).as_slice() {
+        [v1, calls, id, transcript, stream]
+            if method == "GET"
+                && v1 == "v1"
+                && calls == "calls"
+                && transcript == "transcript"
+                && stream == "stream" =>
+        {
+            Some(id.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The events of a call's transcript stream after the first `sent` turns: each turn, then
+/// `ended` once the call is over.
+pub(super) fn transcript_since(
+    state: &State,
+    call_id: &str,
+    sent: usize,
+) -> (Vec<(String, Value)>, bool) {
+    let Some(call) = state.calls.iter().find(|c| c.id == call_id) else {
+        return (Vec::new(), true);
+    };
+    let mut events: Vec<(String, Value)> = call
+        .turns
+        .iter()
+        .skip(sent)
+        .map(|t| {
+            (
+                "turn".to_string(),
+                json!({"role": t.role, "content": t.content}),
+            )
+        })
+        .collect();
+    let ended = call.is_over();
+    if ended {
+        let duration = call
+            .ended_at
+            .map(|end| (end - call.started_at).num_milliseconds() as f64 / 1000.0);
+        events.push((
+            "ended".to_string(),
+            json!({"callId": call.id, "status": call.status, "durationSeconds": duration}),
+        ));
+    }
+    (events, ended)
+}
+
+/// A WAV file of `seconds` of silence (8 kHz, 16-bit, mono).
+fn silent_wav(seconds: f64) -> Vec<u8> {
+    let samples = (seconds.clamp(0.1, 5.0) * 8000.0) as u32;
+    let data = samples * 2;
+    let mut wav = Vec::with_capacity(44 + data as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&8000u32.to_le_bytes());
+    wav.extend_from_slice(&16000u32.to_le_bytes()); // bytes per second
+    wav.extend_from_slice(&2u16.to_le_bytes()); // block align
+    wav.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data.to_le_bytes());
+    wav.resize(44 + data as usize, 0);
+    wav
 }
 
 fn call_not_found(id: &str) -> Answer {
@@ -309,6 +390,28 @@ impl State {
             .map(|t| json!({"role": t.role, "content": t.content, "createdAt": format_timestamp(&t.at)}))
             .collect();
         ok(200, json!({"callId": id, "transcript": turns}))
+    }
+
+    fn recording(&self, id: &str) -> Answer {
+        let Some(i) = self.call_index(id) else {
+            return call_not_found(id);
+        };
+        let call = &self.calls[i];
+        match call.ended_at {
+            Some(end) if call.recording => {
+                let seconds = (end - call.started_at).num_milliseconds() as f64 / 1000.0;
+                Answer {
+                    raw: Some(("audio/wav", silent_wav(seconds))),
+                    ..ok(200, Value::Null)
+                }
+            }
+            _ => envelope(
+                404,
+                "RECORDING_NOT_FOUND",
+                &format!("Call {id} has no recording"),
+                Value::Null,
+            ),
+        }
     }
 
     fn sandbox_inbound_call(&mut self, body: &[u8]) -> Answer {

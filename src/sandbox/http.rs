@@ -72,18 +72,26 @@ impl Request {
     }
 }
 
+/// Writes a streamed body until it is done; the connection is closed after it.
+pub type StreamBody = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
+
 /// What to do with a request.
 pub enum Reply {
     Respond(Response),
+    /// Answer 200 with this content type and a body written as it comes, delimited by closing
+    /// the connection (server-sent events).
+    Stream(&'static str, Vec<(&'static str, String)>, StreamBody),
     /// Close the connection without answering.
     Drop,
 }
 
-/// A response with a JSON (or empty) body.
+/// A response with a JSON (or other, or empty) body.
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// The body's media type.
+    pub content_type: &'static str,
 }
 
 impl Response {
@@ -94,6 +102,7 @@ impl Response {
             body: serde_json::json!({ "detail": message })
                 .to_string()
                 .into_bytes(),
+            content_type: "application/json",
         }
     }
 }
@@ -413,6 +422,18 @@ fn serve_connection(
         });
         match reply {
             Reply::Respond(r) => write_response(stream, &r, keep_alive)?,
+            Reply::Stream(content_type, headers, body) => {
+                let mut w = stream;
+                let mut head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nConnection: close\r\n"
+                );
+                for (k, v) in headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str("\r\n");
+                w.write_all(head.as_bytes())?;
+                return body(&mut w);
+            }
             Reply::Drop => return Ok(()),
         }
         if !keep_alive {
@@ -438,7 +459,7 @@ fn write_response(mut w: &TcpStream, r: &Response, keep_alive: bool) -> io::Resu
         write!(out, "Content-Length: {}\r\n", body.len())?;
     }
     if !body.is_empty() {
-        out.extend_from_slice(b"Content-Type: application/json\r\n");
+        write!(out, "Content-Type: {}\r\n", r.content_type)?;
     }
     out.extend_from_slice(if keep_alive {
         b"Connection: keep-alive\r\n"
@@ -481,6 +502,7 @@ mod tests {
                 status,
                 headers: Vec::new(),
                 body: b"{\"ok\":true}".to_vec(),
+                content_type: "application/json",
             })
         });
         Server::start(0, limits(), handler).unwrap()

@@ -376,18 +376,26 @@ impl Sandbox {
 fn reply(answer: Answer, request_id: String) -> Reply {
     let mut headers = answer.headers;
     headers.push(("X-Request-Id", request_id));
+    let (content_type, body) = match answer.raw {
+        Some(raw) => raw,
+        None => (
+            "application/json",
+            answer
+                .body
+                .map(|b| b.to_string().into_bytes())
+                .unwrap_or_default(),
+        ),
+    };
     Reply::Respond(Response {
         status: answer.status,
         headers,
-        body: answer
-            .body
-            .map(|b| b.to_string().into_bytes())
-            .unwrap_or_default(),
+        body,
+        content_type,
     })
 }
 
 /// Every request: record it, apply a matching fault, check auth, then route.
-fn handle(shared: &Shared, req: Request) -> Reply {
+fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
     let request_id = format!(
         "req_sbx_{}",
         shared
@@ -430,6 +438,7 @@ fn handle(shared: &Shared, req: Request) -> Reply {
         }) => {
             let mut answer = match body {
                 Some(b) => Answer {
+                    raw: None,
                     wait_until: None,
                     status,
                     body: Some(b),
@@ -453,8 +462,11 @@ fn handle(shared: &Shared, req: Request) -> Reply {
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
         .is_some_and(|k| k == shared.api_key);
-    if !authorized {
+    // The recording is served without the key, as the API does: the call id is the token.
+    let open_route = req.method == "GET" && calls::is_recording_path(&req.path);
+    if !authorized && !open_route {
         let answer = Answer {
+            raw: None,
             wait_until: None,
             status: 401,
             body: Some(json!({"detail": "Invalid or missing API key"})),
@@ -467,15 +479,82 @@ fn handle(shared: &Shared, req: Request) -> Reply {
         ("DELETE", "/sandbox/faults") => {
             lock(&shared.faults).clear();
             Answer {
+                raw: None,
                 wait_until: None,
                 status: 204,
                 body: None,
                 headers: Vec::new(),
             }
         }
-        _ => route(shared, &req),
+        _ => {
+            if let Some(call_id) = calls::transcript_stream_path(&req.method, &req.path) {
+                return transcript_stream(shared, call_id, request_id);
+            }
+            route(shared, &req)
+        }
     };
     reply(answer, request_id)
+}
+
+/// How often a transcript stream sends a heartbeat comment when nothing happens.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// `GET /v1/calls/{id}/transcript/stream`: `connected`, the turns so far, then each new one as
+/// it is played, then `ended`; a heartbeat comment whenever 15 s pass quietly.
+fn transcript_stream(shared: &Arc<Shared>, call_id: String, request_id: String) -> Reply {
+    if lock(&shared.state).calls.iter().all(|c| c.id != call_id) {
+        let answer = envelope(
+            404,
+            "CALL_NOT_FOUND",
+            &format!("Call {call_id} not found"),
+            Value::Null,
+        );
+        return reply(answer, request_id);
+    }
+    let shared = shared.clone();
+    let body: http::StreamBody = Box::new(move |w| {
+        let event = |name: &str, data: &Value| format!("event: {name}\ndata: {data}\n\n");
+        w.write_all(event("connected", &json!({"callId": call_id})).as_bytes())?;
+        w.write_all(b": heartbeat\n\n")?;
+        w.flush()?;
+        let mut sent = 0;
+        loop {
+            let mut state = lock(&shared.state);
+            let (events, ended) = loop {
+                let (events, ended) = calls::transcript_since(&state, &call_id, sent);
+                if !events.is_empty() || ended {
+                    break (events, ended);
+                }
+                let (next, waited) = shared
+                    .changed
+                    .wait_timeout(state, HEARTBEAT)
+                    .unwrap_or_else(|e| e.into_inner());
+                state = next;
+                if waited.timed_out() {
+                    break (Vec::new(), false);
+                }
+            };
+            drop(state);
+            if events.is_empty() && !ended {
+                w.write_all(b": heartbeat\n\n")?;
+            }
+            for (name, data) in &events {
+                if name == "turn" {
+                    sent += 1;
+                }
+                w.write_all(event(name, data).as_bytes())?;
+            }
+            w.flush()?;
+            if ended {
+                return Ok(());
+            }
+        }
+    });
+    Reply::Stream(
+        "text/event-stream",
+        vec![("X-Request-Id", request_id)],
+        body,
+    )
 }
 
 /// A resource's routes: `None` when the path is not one of the resource's.
@@ -553,6 +632,7 @@ fn add_fault(shared: &Shared, body: &[u8]) -> Answer {
         Ok(fault) => {
             lock(&shared.faults).push(fault);
             Answer {
+                raw: None,
                 wait_until: None,
                 status: 201,
                 body: Some(json!({"success": true})),

@@ -8,6 +8,7 @@
 mod connect;
 mod request;
 pub(crate) mod retry;
+pub(crate) mod sse;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -68,18 +69,6 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// What one attempt produced.
-enum Attempt {
-    /// A complete answer (any status), its body read under the limit.
-    Answer {
-        status: u16,
-        headers: HeaderMap,
-        body: Vec<u8>,
-    },
-    /// No complete answer: the error, and the phase it belongs to.
-    Failed(Error, Failure),
-}
-
 impl Transport {
     pub fn new(settings: Settings) -> Transport {
         let config = Config::builder()
@@ -119,41 +108,67 @@ impl Transport {
         req: &ApiRequest,
         decode: impl Fn(&[u8]) -> Result<R, String>,
     ) -> Result<R, Error> {
+        self.exchange(req, |response| {
+            let (status, headers, body) = self.read(response)?;
+            let body: &[u8] =
+                if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
+                    b"{}"
+                } else {
+                    &body
+                };
+            decode(body).map_err(|why| {
+                let error = Error::new(
+                    ErrorKind::Decode,
+                    format!("response is not the documented shape: {why}"),
+                )
+                .with_status(status)
+                .with_request_id(request_id(&headers));
+                (error, Failure::BadAnswer)
+            })
+        })
+    }
+
+    /// As [`Transport::send`] for a binary answer: its bytes (at most `max_response_bytes`) and
+    /// its `Content-Type`.
+    pub fn fetch_bytes(&self, req: &ApiRequest) -> Result<(Vec<u8>, Option<String>), Error> {
+        self.exchange(req, |response| {
+            let (_, headers, body) = self.read(response)?;
+            let content_type = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            Ok((body, content_type))
+        })
+    }
+
+    /// Opens a streamed answer (server-sent events): retried like any request until a 2xx
+    /// head arrives, then the body is the caller's to read, with no limit on its length or
+    /// duration but the request's read timeout between bytes. Never reopened.
+    pub fn open(&self, req: &ApiRequest) -> Result<Body, Error> {
+        self.exchange(req, |response| Ok(response.into_body()))
+    }
+
+    /// The request path: attempts, retries and failure classification, with `on_success`
+    /// taking a 2xx response. An error it returns is judged like any other failure.
+    fn exchange<R>(
+        &self,
+        req: &ApiRequest,
+        mut on_success: impl FnMut(Response<Body>) -> Result<R, (Error, Failure)>,
+    ) -> Result<R, Error> {
         let url = self.url(req);
         let backoff = self.settings.backoff;
         let mut retries_done = 0;
         loop {
             let (error, failure) = match self.attempt(req, &url) {
-                Attempt::Answer {
-                    status,
-                    headers,
-                    body,
-                } if (200..300).contains(&status) => {
-                    let body: &[u8] =
-                        if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
-                            b"{}"
-                        } else {
-                            &body
-                        };
-                    match decode(body) {
-                        Ok(value) => return Ok(value),
-                        Err(why) => (
-                            Error::new(
-                                ErrorKind::Decode,
-                                format!("response is not the documented shape: {why}"),
-                            )
-                            .with_status(status)
-                            .with_request_id(request_id(&headers)),
-                            Failure::BadAnswer,
-                        ),
-                    }
-                }
-                Attempt::Answer {
-                    status,
-                    headers,
-                    body,
-                } => status_error(status, &headers, &body),
-                Attempt::Failed(error, failure) => (error, failure),
+                Ok(response) if response.status().is_success() => match on_success(response) {
+                    Ok(value) => return Ok(value),
+                    Err(failed) => failed,
+                },
+                Ok(response) => match self.read(response) {
+                    Ok((status, headers, body)) => status_error(status, &headers, &body),
+                    Err(failed) => failed,
+                },
+                Err(failed) => failed,
             };
             let verdict = retry::judge(req.idempotent, &failure);
             let error = error.with_verdict(verdict.retryable, verdict.may_have_succeeded);
@@ -186,13 +201,13 @@ impl Transport {
         url
     }
 
-    fn attempt(&self, req: &ApiRequest, url: &str) -> Attempt {
+    fn attempt(&self, req: &ApiRequest, url: &str) -> Result<Response<Body>, (Error, Failure)> {
         let s = &self.settings;
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(url)
             .header("Authorization", &s.authorization)
-            .header("Accept", "application/json");
+            .header("Accept", req.accept);
         if let Some(id) = &s.sub_account_id {
             builder = builder.header("X-Sub-Account-Id", id);
         }
@@ -207,28 +222,33 @@ impl Transport {
                 .map_err(ureq::Error::from)
                 .and_then(|r| self.run(r, req)),
         };
-        match result {
-            Ok(response) => self.read(response),
-            Err(e) => {
-                let (error, failure) = transport_error(e);
-                Attempt::Failed(error, failure)
-            }
-        }
+        result.map_err(transport_error)
     }
 
-    /// Runs one attempt, with the request's own timeout when it has one.
+    /// Runs one attempt, with the request's own timeouts when it has them.
     fn run<S: ureq::AsSendBody>(
         &self,
         request: ureq::http::Request<S>,
         req: &ApiRequest,
     ) -> Result<Response<Body>, ureq::Error> {
-        match req.timeout {
-            None => self.agent.run(request),
-            Some(timeout) => {
+        match (req.timeout, req.stream_read_timeout) {
+            (None, None) => self.agent.run(request),
+            (timeout, None) => {
                 let request = self
                     .agent
                     .configure_request(request)
-                    .timeout_per_call(Some(timeout))
+                    .timeout_per_call(timeout)
+                    .build();
+                self.agent.run(request)
+            }
+            (_, Some(per_read)) => {
+                // A stream lasts as long as the call: only the wait between reads is bounded.
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_per_call(None)
+                    .timeout_global(None)
+                    .timeout_per_read(Some(per_read))
                     .build();
                 self.agent.run(request)
             }
@@ -236,7 +256,11 @@ impl Transport {
     }
 
     /// Reads the body, never more than `max_response_bytes` of it.
-    fn read(&self, response: Response<Body>) -> Attempt {
+    #[allow(clippy::type_complexity)]
+    fn read(
+        &self,
+        response: Response<Body>,
+    ) -> Result<(u16, HeaderMap, Vec<u8>), (Error, Failure)> {
         let (parts, mut body) = response.into_parts();
         let status = parts.status.as_u16();
         match body
@@ -244,12 +268,8 @@ impl Transport {
             .limit(self.settings.max_response_bytes)
             .read_to_vec()
         {
-            Ok(body) => Attempt::Answer {
-                status,
-                headers: parts.headers,
-                body,
-            },
-            Err(ureq::Error::BodyExceedsLimit(limit)) => Attempt::Failed(
+            Ok(body) => Ok((status, parts.headers, body)),
+            Err(ureq::Error::BodyExceedsLimit(limit)) => Err((
                 Error::new(
                     ErrorKind::Decode,
                     format!("response body is larger than maxResponseBytes ({limit} bytes)"),
@@ -257,15 +277,15 @@ impl Transport {
                 .with_status(status)
                 .with_request_id(request_id(&parts.headers)),
                 Failure::BadAnswer,
-            ),
+            )),
             Err(e) => {
                 let (error, failure) = transport_error(e);
-                Attempt::Failed(
+                Err((
                     error
                         .with_status(status)
                         .with_request_id(request_id(&parts.headers)),
                     failure,
-                )
+                ))
             }
         }
     }

@@ -54,6 +54,10 @@ pub(crate) struct ApiRequest {
     /// This request's own per-attempt timeout, instead of the client's (a long poll must
     /// outlast the wait it asks the server for).
     pub timeout: Option<std::time::Duration>,
+    /// A stream's timeout between reads; a stream has no per-attempt timeout.
+    pub stream_read_timeout: Option<std::time::Duration>,
+    /// The `Accept` header.
+    pub accept: &'static str,
     /// Whether sending it twice has the effect of sending it once: the method's answer, unless
     /// the operation says otherwise (ending a call is a POST that can be repeated).
     pub idempotent: bool,
@@ -68,6 +72,8 @@ impl ApiRequest {
             body: None,
             empty_body_is_object: false,
             timeout: None,
+            stream_read_timeout: None,
+            accept: "application/json",
             idempotent: method.is_idempotent(),
         }
     }
@@ -90,6 +96,19 @@ impl ApiRequest {
     /// Gives this request its own per-attempt timeout.
     pub fn timeout(mut self, timeout: std::time::Duration) -> ApiRequest {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Makes it a stream of server-sent events, with this timeout between reads.
+    pub fn event_stream(mut self, read_timeout: std::time::Duration) -> ApiRequest {
+        self.accept = "text/event-stream";
+        self.stream_read_timeout = Some(read_timeout);
+        self
+    }
+
+    /// Sets the `Accept` header (binary answers).
+    pub fn accept(mut self, accept: &'static str) -> ApiRequest {
+        self.accept = accept;
         self
     }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agentphone.h"
 
@@ -448,6 +449,34 @@ static void test_messaging(agentphone_client *c) {
          "release imessage number");
 }
 
+/* Counts transcript events; stops after `stop_after` when that is non-zero. */
+struct event_count {
+  int events;
+  int stop_after;
+  int saw_ended;
+};
+
+static int count_event(const char *event_json, void *user_data) {
+  struct event_count *count = (struct event_count *)user_data;
+  count->events++;
+  if (strstr(event_json, "\"event\":\"ended\"") != NULL) {
+    count->saw_ended = 1;
+  }
+  return count->stop_after != 0 && count->events >= count->stop_after;
+}
+
+static long file_size(const char *path) {
+  long size = -1;
+  FILE *f = fopen(path, "rb");
+  if (f != NULL) {
+    if (fseek(f, 0, SEEK_END) == 0) {
+      size = ftell(f);
+    }
+    fclose(f);
+  }
+  return size;
+}
+
 /* Agents and calls: create, read, update, list, voices, place a call, wait, end, delete. */
 static void test_agents_and_calls(agentphone_client *c) {
   char *out = NULL;
@@ -489,6 +518,40 @@ static void test_agents_and_calls(agentphone_client *c) {
          AGENTPHONE_OK, "\"status\":\"completed\"", "call wait");
   expect(agentphone_calls_transcript(c, call_id, &out), &out, AGENTPHONE_OK, "\"transcript\"",
          "call transcript");
+
+  /* The live transcript of an ended call: connected, then ended; or stopped by the callback. */
+  {
+    struct event_count count = {0, 0, 0};
+    char path[128];
+    st = agentphone_calls_stream_transcript(c, call_id, count_event, &count, &out);
+    CHECK(st == AGENTPHONE_OK && has(out, "\"ended\":true") && has(out, "\"stopped\":false"),
+          "stream: %s", out);
+    CHECK(count.events >= 2 && count.saw_ended, "stream events: %d", count.events);
+    agentphone_string_free(out);
+
+    count.events = 0;
+    count.stop_after = 1;
+    st = agentphone_calls_stream_transcript(c, call_id, count_event, &count, &out);
+    CHECK(st == AGENTPHONE_OK && has(out, "\"stopped\":true") && has(out, "\"events\":1"),
+          "stream stopped: %s", out);
+    CHECK(count.events == 1, "callback stopped after %d", count.events);
+    agentphone_string_free(out);
+
+    expect(agentphone_calls_stream_transcript(c, call_id, NULL, NULL, &out), &out,
+           AGENTPHONE_INVALID_ARGUMENT, "callback: must not be NULL", "stream NULL callback");
+    expect(agentphone_calls_stream_transcript(c, "call_missing", count_event, &count, &out), &out,
+           AGENTPHONE_NOT_FOUND, "CALL_NOT_FOUND", "stream unknown call");
+
+    snprintf(path, sizeof path, "/tmp/agentphone-c-test-%ld.wav", (long)getpid());
+    expect(agentphone_calls_recording_save(c, call_id, path, &out), &out, AGENTPHONE_OK,
+           "\"contentType\":\"audio/wav\"", "recording save");
+    CHECK(file_size(path) > 44, "recording file: %ld bytes", file_size(path));
+    remove(path);
+    expect(agentphone_calls_recording_save(c, call_id, "/nonexistent-dir/x.wav", &out), &out,
+           AGENTPHONE_INVALID_ARGUMENT, "path: cannot write", "recording bad path");
+    expect(agentphone_calls_recording_save(c, call_id, NULL, &out), &out,
+           AGENTPHONE_INVALID_ARGUMENT, "path: must not be NULL", "recording NULL path");
+  }
   expect(agentphone_calls_list(c, "{\"status\": \"completed\", \"limit\": 5}", &out), &out,
          AGENTPHONE_OK, call_id, "calls list");
   expect(agentphone_agents_calls(c, agent_id, NULL, &out), &out, AGENTPHONE_OK, call_id,
