@@ -1,0 +1,102 @@
+//! The official Python SDK (agentphone 0.20.3 from PyPI), an independent client, runs every
+//! messaging, conversation, agent and call operation against the sandbox
+//! (`tests/python/every_operation.py`). The SDK is installed once into a virtual environment
+//! under the target directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use agentphone::sandbox::Sandbox;
+
+/// `<target>`, from this test's own path (`<target>/<profile>/deps/python_sdk-...`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+/// The venv's python, with the SDK installed (once).
+fn sdk_python() -> PathBuf {
+    let venv = target_dir().join("python-sdk");
+    let python = venv.join("bin/python");
+    let ready = |p: &Path| {
+        Command::new(p)
+            .args([
+                "-c",
+                "import agentphone, requests; assert agentphone.__version__ == '0.20.3'",
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ready(&python) {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 -m venv");
+        assert!(
+            status.success(),
+            "creating the venv failed (python3-venv installed?)"
+        );
+        let status = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "agentphone==0.20.3"])
+            .status()
+            .expect("pip");
+        assert!(status.success(), "pip install agentphone==0.20.3 failed");
+    }
+    assert!(ready(&python), "the SDK is not importable from {python:?}");
+    python
+}
+
+#[test]
+fn the_official_python_sdk_runs_every_operation_against_the_sandbox() {
+    let python = sdk_python();
+    let sandbox = Sandbox::start().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/every_operation.py");
+    let out = Command::new(python)
+        .arg(script)
+        .env("AGENTPHONE_BASE_URL", sandbox.base_url())
+        .env("AGENTPHONE_API_KEY", sandbox.api_key())
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("ALL_PROXY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for op in [
+        "agents.create",
+        "agents.get",
+        "agents.update",
+        "agents.list",
+        "agents.list_voices",
+        "agents.list_conversations",
+        "agents.list_calls",
+        "agents.attach_number",
+        "agents.detach_number",
+        "agents.delete",
+        "messages.send",
+        "messages.react",
+        "conversations.list",
+        "conversations.get",
+        "conversations.update",
+        "conversations.get_messages",
+        "conversations.send_typing",
+        "calls.make",
+        "calls.get",
+        "calls.end",
+        "calls.stream_transcript",
+        "calls.get_transcript",
+        "calls.get_recording",
+        "calls.list",
+        "numbers.list_calls",
+        "numbers.get_messages",
+        "numbers.buy",
+        "numbers.release",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == format!("ok {op}")),
+            "{op} did not run:\n{stdout}"
+        );
+    }
+}
