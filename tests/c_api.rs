@@ -250,3 +250,65 @@ fn cpp_quickstart_compiles_as_cpp17_and_runs() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("INVALID_ARGUMENT"));
 }
+
+#[test]
+fn the_c_auto_responder_answers_each_message_exactly_once() {
+    let sandbox = Sandbox::builder().api_key("sk_c_agent").start().unwrap();
+    let client = sandbox.client().unwrap();
+    let number = client
+        .numbers()
+        .create(&agentphone::CreateNumber::new())
+        .unwrap();
+    let exe = compile("examples/c/agent.c", "agent");
+    let dir = profile_dir().join("c-tests");
+    let ledger = dir.join(format!("agent-ledger-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&ledger);
+    let env = [
+        ("AGENTPHONE_API_KEY", "sk_c_agent"),
+        ("AGENTPHONE_BASE_URL", sandbox.base_url()),
+    ];
+    let run_agent = || {
+        let out = run(&exe, &[&number.id, ledger.to_str().unwrap()], &env);
+        assert!(out.status.success(), "the C agent failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let sends = |sandbox: &Sandbox| {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/v1/messages")
+            .count()
+    };
+
+    sandbox
+        .deliver_sms(&number.id, "+15550001111", "Open today?")
+        .unwrap();
+    sandbox
+        .deliver_sms(&number.id, "+15550002222", "A table for two")
+        .unwrap();
+    assert!(run_agent().contains("2 replies sent"));
+    assert_eq!(sends(&sandbox), 2);
+
+    // A restart: nothing to answer.
+    assert!(run_agent().contains("0 replies sent"));
+    assert_eq!(sends(&sandbox), 2);
+
+    // A send that fails with a 500 (nothing went out): the next run checks, then sends once.
+    sandbox
+        .deliver_sms(&number.id, "+15550001111", "Parking?")
+        .unwrap();
+    sandbox.inject(
+        Fault::status(500)
+            .method("POST")
+            .path_prefix("/v1/messages"),
+    );
+    assert!(run_agent().contains("outcome unknown"));
+    assert!(run_agent().contains("1 replies sent"));
+    assert_eq!(sends(&sandbox), 4);
+
+    // The ledger lost (a new machine): replies already in the conversation are not repeated.
+    std::fs::remove_file(&ledger).unwrap();
+    assert!(run_agent().contains("0 replies sent"));
+    assert_eq!(sends(&sandbox), 4);
+    let _ = std::fs::remove_file(&ledger);
+}

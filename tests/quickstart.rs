@@ -74,3 +74,35 @@ fn with_a_key_it_lists_and_buys_nothing_without_create() {
     assert_eq!(posts, 1);
     assert_eq!(support::active_numbers(&sandbox), Some(0));
 }
+
+#[test]
+fn the_auto_responder_example_answers_each_message_exactly_once_offline() {
+    let out = support::cargo()
+        .args(["run", "--quiet", "--example", "agent"])
+        .env_remove("AGENTPHONE_API_KEY")
+        .env_remove("AGENTPHONE_BASE_URL")
+        .output()
+        .expect("cargo run --example agent");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("the earlier reply is not in the conversation; sending it"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the earlier reply did go out; not sending again"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0 replies sent after the restart"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("4 messages received, 4 replies sent: each answered exactly once"),
+        "{stdout}"
+    );
+}
