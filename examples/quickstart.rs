@@ -5,11 +5,11 @@
 //!     AGENTPHONE_API_KEY=sk_... cargo run --example quickstart -- --create --agent agt_...   # buys one
 //!
 //! Without AGENTPHONE_API_KEY it starts the sandbox in-process and runs everything: create,
-//! attach, deliver and read messages, list, release. With a key it talks to the real API and only
+//! attach, deliver and read messages, reply, list, release. With a key it talks to the real API and only
 //! lists numbers, unless `--create` is passed: a number is billed, so it is never bought by
 //! accident.
 use agentphone::sandbox::{Sandbox, DEFAULT_AGENT};
-use agentphone::{Client, CreateNumber, Error, ListMessages, ListNumbers};
+use agentphone::{Client, CreateNumber, Error, ListMessages, ListNumbers, SendMessage};
 
 fn main() {
     if let Err(e) = run() {
@@ -88,10 +88,24 @@ fn lifecycle(client: &Client, sandbox: Option<&Sandbox>, agent: Option<&str>) ->
             let m = message?;
             println!("   -> {} {} -> {}: {}", m.received_at, m.from, m.to, m.body);
         }
-        list(client, "5. list")
+        if sandbox.is_some() {
+            // Offline only: on the real API a send is billed and reaches a person.
+            println!("5. reply    POST /v1/messages (sandbox only)");
+            let sent = client.messages().send(
+                &SendMessage::new("+15550001111", "Yes, this is support. How can we help?")
+                    .number_id(&number.id),
+            )?;
+            println!(
+                "   -> {} {} in conversation {}",
+                sent.id,
+                sent.status.as_deref().unwrap_or("?"),
+                sent.conversation_id.as_deref().unwrap_or("?")
+            );
+        }
+        list(client, "6. list")
     })();
 
-    println!("6. release  DELETE /v1/numbers/{}", number.id);
+    println!("7. release  DELETE /v1/numbers/{}", number.id);
     let released = client.numbers().release(&number.id)?;
     println!("   -> {}", released.status.as_deref().unwrap_or("released"));
     let after = client.numbers().get(&number.id)?;

@@ -34,6 +34,10 @@
  *   fine). One client may be used from any number of threads at once and they share its
  *   keep-alive connection pool; agentphone_client_free() must not race with other calls on it.
  * - Static strings (agentphone_status_name, agentphone_version) are never freed.
+ * - Callbacks (agentphone_calls_stream_transcript) are called on the calling thread, before the
+ *   function returns, with strings borrowed for the duration of the callback only.
+ * - Request keys are the API's own: snake_case for messages and conversations, camelCase for
+ *   numbers, agents and calls.
  * - No panic crosses this boundary: a caught panic is AGENTPHONE_INTERNAL_ERROR.
  * - Retries are money-safe: a create is never sent again once it may have reached the server.
  *   GET and DELETE are retried after a failure to connect, a timeout, a lost connection, 408,

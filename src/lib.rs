@@ -1,6 +1,6 @@
-//! A blocking client of the [AgentPhone](https://agentphone.ai) phone-numbers API for Rust, C and
-//! C++: provision an SMS/voice number, list numbers, attach a number to an agent, read the
-//! messages it received, and release it.
+//! A blocking client of the [AgentPhone](https://agentphone.ai) API for Rust, C and C++:
+//! numbers, messages and conversations, agents, and calls (placing them, waiting for them,
+//! following their transcript live, downloading recordings).
 //!
 //! No async runtime, no system TLS library: HTTP is [`ureq`] over rustls with the bundled web PKI
 //! roots. The same crate builds `libagentphone.so` for C (see [`ffi`] and
@@ -10,7 +10,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use agentphone::{Client, CreateNumber, ListMessages, ListNumbers};
+//! use agentphone::{Client, CreateCall, CreateNumber, ListMessages, SendMessage, TranscriptEvent};
 //!
 //! fn main() -> Result<(), agentphone::Error> {
 //!     // AGENTPHONE_API_KEY (and optionally AGENTPHONE_BASE_URL) from the environment.
@@ -19,16 +19,29 @@
 //!     // Billed: never retried once the request may have reached the server.
 //!     let number = client.numbers().create(&CreateNumber::new().country("US"))?;
 //!     println!("provisioned {} ({})", number.phone_number, number.id);
-//!
 //!     client.agents().attach_number("agt_abc123", &number.id)?;
 //!
-//!     let page = client.numbers().list(&ListNumbers::new().limit(10))?;
-//!     println!("{} of {:?} numbers", page.data.len(), page.total);
-//!
-//!     // Every message, all pages, fetched lazily.
+//!     // Every message, all pages, fetched lazily; each answered once.
 //!     for message in client.numbers().iter_messages(&number.id, ListMessages::new()) {
 //!         let message = message?;
 //!         println!("{} from {}: {}", message.received_at, message.from, message.body);
+//!         let reply = SendMessage::new(&message.from, "Thanks, we will call you back.")
+//!             .number_id(&number.id)
+//!             .reply_to_message_id(&message.id);
+//!         match client.messages().send(&reply) {
+//!             Ok(sent) => println!("replied: {}", sent.id),
+//!             // The reply may have gone out: look at the conversation before sending again.
+//!             Err(e) if e.may_have_succeeded() => println!("unknown outcome: {e}"),
+//!             Err(e) => return Err(e),
+//!         }
+//!     }
+//!
+//!     // A call, followed live until it ends.
+//!     let call = client.calls().create(&CreateCall::new("agt_abc123", "+15551234567"))?;
+//!     for event in client.calls().stream_transcript(&call.id)? {
+//!         if let TranscriptEvent::Turn(turn) = event? {
+//!             println!("{}: {}", turn.role, turn.content);
+//!         }
 //!     }
 //!
 //!     match client.numbers().release(&number.id) {

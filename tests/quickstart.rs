@@ -34,8 +34,9 @@ fn without_a_key_it_runs_the_whole_lifecycle_offline() {
         "2. attach",
         "3. deliver",
         "4. messages",
-        "5. list",
-        "6. release",
+        "5. reply",
+        "6. list",
+        "7. release",
     ] {
         assert!(stdout.contains(step), "{step}: {stdout}");
     }
