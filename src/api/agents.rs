@@ -7,8 +7,8 @@ use crate::error::Error;
 use crate::model::agents::{
     Agent, AgentPage, AgentSettings, AttachedNumber, DeletedAgent, DetachedNumber, Voice, VoiceList,
 };
-use crate::model::calls::CallPage;
-use crate::model::conversations::ConversationPage;
+use crate::model::calls::{Call as PhoneCall, CallPage};
+use crate::model::conversations::{Conversation, ConversationPage};
 use crate::model::Paging;
 use crate::transport::{ApiRequest, Call, Method, Transport};
 
@@ -153,6 +153,43 @@ impl<'a> Agents<'a> {
     pub fn conversations(&self, agent_id: &str, query: &Paging) -> Result<ConversationPage, Error> {
         self.transport
             .execute(&requests::conversations(agent_id, query)?)
+    }
+
+    /// Every call of an agent, `page_size` (1 to 100) at a time (see [`OffsetIter`]).
+    pub fn iter_calls(&self, agent_id: &str, page_size: u32) -> OffsetIter<'a, PhoneCall> {
+        let (agents, id) = (*self, agent_id.to_string());
+        OffsetIter::new(
+            |c: &PhoneCall| &c.id,
+            move |offset| {
+                let page = agents.calls(&id, &Paging::new().limit(page_size).offset(offset))?;
+                Ok(OffsetPage {
+                    data: page.data,
+                    has_more: Some(page.has_more),
+                    total: page.total,
+                })
+            },
+        )
+    }
+
+    /// Every conversation of an agent, `page_size` (1 to 100) at a time (see [`OffsetIter`]).
+    pub fn iter_conversations(
+        &self,
+        agent_id: &str,
+        page_size: u32,
+    ) -> OffsetIter<'a, Conversation> {
+        let (agents, id) = (*self, agent_id.to_string());
+        OffsetIter::new(
+            |c: &Conversation| &c.id,
+            move |offset| {
+                let query = Paging::new().limit(page_size).offset(offset);
+                let page = agents.conversations(&id, &query)?;
+                Ok(OffsetPage {
+                    data: page.data,
+                    has_more: Some(page.has_more),
+                    total: page.total,
+                })
+            },
+        )
     }
 
     /// The voice catalogue: `GET /v1/agents/voices`.

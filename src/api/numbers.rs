@@ -4,7 +4,7 @@
 use super::paging::{paged, CursorIter, CursorPage, OffsetIter, OffsetPage};
 use super::validate;
 use crate::error::Error;
-use crate::model::calls::CallPage;
+use crate::model::calls::{Call as PhoneCall, CallPage};
 use crate::model::messages::{ListMessages, Message, MessagePage};
 use crate::model::numbers::{CreateNumber, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber};
 use crate::model::{format_timestamp, Paging};
@@ -103,6 +103,22 @@ impl<'a> Numbers<'a> {
     /// One page of a number's calls, newest first: `GET /v1/numbers/{id}/calls`.
     pub fn calls(&self, number_id: &str, query: &Paging) -> Result<CallPage, Error> {
         self.transport.execute(&requests::calls(number_id, query)?)
+    }
+
+    /// Every call of a number, `page_size` (1 to 100) at a time (see [`OffsetIter`]).
+    pub fn iter_calls(&self, number_id: &str, page_size: u32) -> OffsetIter<'a, PhoneCall> {
+        let (numbers, id) = (*self, number_id.to_string());
+        OffsetIter::new(
+            |c: &PhoneCall| &c.id,
+            move |offset| {
+                let page = numbers.calls(&id, &Paging::new().limit(page_size).offset(offset))?;
+                Ok(OffsetPage {
+                    data: page.data,
+                    has_more: Some(page.has_more),
+                    total: page.total,
+                })
+            },
+        )
     }
 
     /// Every listed number, `page_size` (1 to 100) at a time; the next page is fetched only when
