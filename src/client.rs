@@ -11,6 +11,7 @@ use crate::api::calls::Calls;
 use crate::api::conversations::Conversations;
 use crate::api::messages::Messages;
 use crate::api::numbers::Numbers;
+use crate::api::webhooks::Webhooks;
 use crate::error::Error;
 use crate::transport::retry::Backoff;
 use crate::transport::{env_var, proxy_for, Settings, Transport};
@@ -87,6 +88,14 @@ impl Client {
     /// Conversation operations: list, read, update, messages, typing.
     pub fn conversations(&self) -> Conversations<'_> {
         Conversations {
+            transport: &self.transport,
+        }
+    }
+
+    /// The project's webhook: read, set, delete, test, the delivery log. (Per agent:
+    /// [`Agents::webhook`].)
+    pub fn webhooks(&self) -> Webhooks<'_> {
+        Webhooks {
             transport: &self.transport,
         }
     }

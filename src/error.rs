@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Timeout,
     /// A 2xx response whose body is not the documented shape, or is larger than the limit.
     Decode,
+    /// A webhook request whose signature or timestamp does not verify.
+    SignatureInvalid,
 }
 
 impl ErrorKind {
@@ -46,6 +48,7 @@ impl ErrorKind {
             ErrorKind::Network => "network_error",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Decode => "decode_error",
+            ErrorKind::SignatureInvalid => "signature_invalid",
         }
     }
 

@@ -152,6 +152,7 @@ mod error;
 pub mod ffi;
 mod model;
 mod transport;
+pub mod webhook;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -166,6 +167,7 @@ pub use api::validate::{
     CALL_WAIT_SECONDS, MAX_CUSTOM_TOOLS, MAX_MEDIA_URLS, MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT,
     PAGE_LIMIT,
 };
+pub use api::webhooks::{AgentWebhook, Webhooks};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY,
@@ -190,6 +192,9 @@ pub use model::messages::{
 };
 pub use model::numbers::{
     CreateNumber, DailyNewContacts, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber,
+};
+pub use model::webhooks::{
+    DeliveryPage, DeliveryQuery, SetWebhook, Webhook, WebhookDelivery, WebhookTest,
 };
 pub use model::{Extra, Paging};
 

@@ -3,6 +3,7 @@
 
 use super::paging::{paged, OffsetIter, OffsetPage};
 use super::validate;
+use super::webhooks::AgentWebhook;
 use crate::error::Error;
 use crate::model::agents::{
     Agent, AgentPage, AgentSettings, AttachedNumber, DeletedAgent, DetachedNumber, Voice, VoiceList,
@@ -190,6 +191,15 @@ impl<'a> Agents<'a> {
                 })
             },
         )
+    }
+
+    /// The agent's own webhook (it takes precedence over the project's for this agent's
+    /// events): read, set, delete, test.
+    pub fn webhook(&self, agent_id: &str) -> Result<AgentWebhook<'a>, Error> {
+        Ok(AgentWebhook {
+            transport: self.transport,
+            base: crate::api::webhooks::requests::agent_base(agent_id)?,
+        })
     }
 
     /// The voice catalogue: `GET /v1/agents/voices`.

@@ -9,3 +9,4 @@ pub(crate) mod messages;
 pub(crate) mod numbers;
 pub(crate) mod paging;
 pub(crate) mod validate;
+pub(crate) mod webhooks;

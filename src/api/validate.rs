@@ -10,6 +10,7 @@ use crate::model::calls::{CreateCall, GetCall, ListCalls};
 use crate::model::conversations::GetConversation;
 use crate::model::messages::{ListMessages, React, SendMessage};
 use crate::model::numbers::{CreateNumber, ListNumbers};
+use crate::model::webhooks::{DeliveryQuery, SetWebhook};
 use crate::model::Paging;
 
 /// Page-size range of `GET /v1/numbers`.
@@ -338,6 +339,45 @@ pub(crate) fn get_call(q: &GetCall) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// Longest webhook URL the API accepts.
+pub const MAX_WEBHOOK_URL: usize = 2083;
+
+/// Checks a webhook: an absolute http(s) URL, `contextLimit` 0 to 50, `timeout` 5 to 120 s.
+pub(crate) fn set_webhook(w: &SetWebhook) -> Result<(), Error> {
+    let Some(url) = &w.url else {
+        return Err(Error::invalid("url", "is required"));
+    };
+    if url.len() > MAX_WEBHOOK_URL {
+        return Err(Error::invalid(
+            "url",
+            format_args!(
+                "must be at most {MAX_WEBHOOK_URL} characters, got {}",
+                url.len()
+            ),
+        ));
+    }
+    let absolute = url
+        .parse::<ureq::http::Uri>()
+        .ok()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+        .is_some_and(|u| u.host().is_some_and(|h| !h.is_empty()));
+    if !absolute || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid(
+            "url",
+            format_args!("must be an absolute http(s) URL, got {url:?}"),
+        ));
+    }
+    range("contextLimit", w.context_limit, (0, 50))?;
+    range("timeout", w.timeout, (5, 120))
+}
+
+/// Checks a delivery log query.
+pub(crate) fn delivery_query(q: &DeliveryQuery) -> Result<(), Error> {
+    limit(q.limit, PAGE_LIMIT)?;
+    offset(q.offset)?;
+    range("hours", q.hours, (1, 24 * 365))
 }
 
 /// Checks the query of a conversation read.

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::boundary::{boundary, req_str, send, CallError};
 use super::client::{agentphone_client, client_ref};
-use super::ops::{id_json_op, id_op, json_op};
+use super::ops::{client_op, id_json_op, id_op, json_op};
 use super::status::agentphone_status;
 use crate::api::agents::requests;
 use crate::Client;
@@ -226,9 +226,6 @@ pub unsafe extern "C" fn agentphone_agents_voices(
     client: *const agentphone_client,
     out: *mut *mut c_char,
 ) -> agentphone_status {
-    boundary(out, || {
-        // SAFETY: forwarded contract of this function.
-        let client = unsafe { client_ref(client)? };
-        send(client.transport(), &requests::voices())
-    })
+    // SAFETY: forwarded contract of this function.
+    unsafe { client_op(client, out, || Ok(requests::voices())) }
 }

@@ -48,6 +48,7 @@ mod messages;
 mod numbers;
 mod ops;
 mod status;
+mod webhooks;
 
 use std::ffi::c_char;
 
@@ -59,6 +60,7 @@ pub use conversations::*;
 pub use messages::*;
 pub use numbers::*;
 pub use status::*;
+pub use webhooks::*;
 
 /// The library's version, e.g. `"0.1.0"` (the crate version). The string is static: do not
 /// free it.

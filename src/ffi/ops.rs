@@ -38,6 +38,26 @@ where
     })
 }
 
+/// An operation on the client alone.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `out` is NULL or points to writable storage for one
+/// pointer.
+pub(crate) unsafe fn client_op<R>(
+    client: *const agentphone_client,
+    out: *mut *mut c_char,
+    build: impl FnOnce() -> Result<Call<R>, Error>,
+) -> agentphone_status
+where
+    R: DeserializeOwned + CForm,
+{
+    boundary(out, || {
+        // SAFETY: forwarded contract of this function.
+        let client = unsafe { client_ref(client)? };
+        send(client.transport(), &build()?)
+    })
+}
+
 /// An operation on the client and one id (`name` is the C argument's name).
 ///
 /// # Safety

@@ -28,12 +28,14 @@ pub enum agentphone_status {
     AGENTPHONE_DECODE_ERROR = 8,
     /// A bug, e.g. a caught panic; the process keeps running.
     AGENTPHONE_INTERNAL_ERROR = 9,
+    /// A webhook request whose signature or timestamp does not verify.
+    AGENTPHONE_SIGNATURE_INVALID = 10,
 }
 
 use agentphone_status as S;
 
 /// Every status, in number order (index = number).
-const STATUSES: [(agentphone_status, &CStr); 10] = [
+const STATUSES: [(agentphone_status, &CStr); 11] = [
     (S::AGENTPHONE_OK, c"OK"),
     (S::AGENTPHONE_INVALID_ARGUMENT, c"INVALID_ARGUMENT"),
     (S::AGENTPHONE_UNAUTHORIZED, c"UNAUTHORIZED"),
@@ -44,6 +46,7 @@ const STATUSES: [(agentphone_status, &CStr); 10] = [
     (S::AGENTPHONE_TIMEOUT, c"TIMEOUT"),
     (S::AGENTPHONE_DECODE_ERROR, c"DECODE_ERROR"),
     (S::AGENTPHONE_INTERNAL_ERROR, c"INTERNAL_ERROR"),
+    (S::AGENTPHONE_SIGNATURE_INVALID, c"SIGNATURE_INVALID"),
 ];
 
 impl agentphone_status {
@@ -57,6 +60,7 @@ impl agentphone_status {
             ErrorKind::Network => S::AGENTPHONE_NETWORK_ERROR,
             ErrorKind::Timeout => S::AGENTPHONE_TIMEOUT,
             ErrorKind::Decode => S::AGENTPHONE_DECODE_ERROR,
+            ErrorKind::SignatureInvalid => S::AGENTPHONE_SIGNATURE_INVALID,
         }
     }
 }
@@ -84,7 +88,7 @@ mod tests {
             // SAFETY: a static NUL-terminated string.
             assert_eq!(unsafe { CStr::from_ptr(p) }, *name);
         }
-        for bad in [-1, 10, c_int::MAX, c_int::MIN] {
+        for bad in [-1, 11, c_int::MAX, c_int::MIN] {
             let p = agentphone_status_name(bad);
             // SAFETY: a static NUL-terminated string.
             assert_eq!(unsafe { CStr::from_ptr(p) }, c"UNKNOWN");

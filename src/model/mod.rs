@@ -11,6 +11,7 @@ pub(crate) mod calls;
 pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod numbers;
+pub(crate) mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serializer};

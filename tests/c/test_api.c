@@ -78,15 +78,16 @@ static void expect(agentphone_status st, char **outp, agentphone_status want, co
 static void test_static_strings(void) {
   static const char *names[] = {"OK",        "INVALID_ARGUMENT", "UNAUTHORIZED", "NOT_FOUND",
                                 "RATE_LIMITED", "API_ERROR",     "NETWORK_ERROR", "TIMEOUT",
-                                "DECODE_ERROR", "INTERNAL_ERROR"};
+                                "DECODE_ERROR", "INTERNAL_ERROR", "SIGNATURE_INVALID"};
   int i;
-  for (i = 0; i < 10; i++) {
+  for (i = 0; i < 11; i++) {
     CHECK(strcmp(agentphone_status_name(i), names[i]) == 0, "status %d", i);
   }
   CHECK(AGENTPHONE_OK == 0 && AGENTPHONE_DECODE_ERROR == 8 && AGENTPHONE_INTERNAL_ERROR == 9,
         "fixed numbers");
   CHECK(strcmp(agentphone_status_name(-1), "UNKNOWN") == 0, "-1");
-  CHECK(strcmp(agentphone_status_name(10), "UNKNOWN") == 0, "10");
+  CHECK(AGENTPHONE_SIGNATURE_INVALID == 10, "status 10 appended");
+  CHECK(strcmp(agentphone_status_name(11), "UNKNOWN") == 0, "11");
   CHECK(strcmp(agentphone_status_name(2147483647), "UNKNOWN") == 0, "INT_MAX");
   CHECK(strlen(agentphone_version()) >= 5 && strchr(agentphone_version(), '.') != NULL, "%s",
         agentphone_version());
