@@ -13,7 +13,8 @@ const USAGE: &str =
   --port N          port on 127.0.0.1; 0 (the default) picks a free one
   --api-key KEY     the Bearer key to accept (default: a random sk_sandbox_...)
   --agent ID        an agent besides agt_sandbox (repeatable)
-  --number-limit N  most active numbers (default 10)";
+  --number-limit N  most active numbers (default 10)
+  --allow-remote-webhooks  deliver webhooks to hosts other than loopback (default: loopback only)";
 
 fn main() {
     if let Err(message) = run() {
@@ -29,6 +30,10 @@ fn run() -> Result<(), String> {
         if flag == "-h" || flag == "--help" {
             println!("{USAGE}");
             return Ok(());
+        }
+        if flag == "--allow-remote-webhooks" {
+            builder = builder.allow_remote_webhooks(true);
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         builder = match flag.as_str() {

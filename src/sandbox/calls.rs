@@ -376,7 +376,10 @@ impl State {
         let Some(i) = self.call_index(id) else {
             return call_not_found(id);
         };
-        self.calls[i].finish();
+        if !self.calls[i].is_over() {
+            self.calls[i].finish();
+            self.on_call_ended(id, "agent_hangup");
+        }
         ok(200, self.calls[i].to_json(self))
     }
 
@@ -469,10 +472,26 @@ impl State {
         }
     }
 
-    /// Plays a call's next turn (or `turn`), or completes it; the call as it is then.
+    /// Plays a call's next turn (or `turn`), or completes it; the call as it is then. With a
+    /// webhook, the caller's turns go to it and its answers are the agent's turns: scripted
+    /// agent turns are skipped.
     pub fn advance_call(&mut self, id: &str, turn: Option<(String, String)>) -> Option<Value> {
         let i = self.call_index(id)?;
+        if self.has_webhook(self.calls[i].agent_id.as_deref()) && turn.is_none() {
+            let script = &mut self.calls[i].script;
+            while script.front().is_some_and(|(role, _)| role == "agent") {
+                script.pop_front();
+            }
+        }
+        let (turns, was_over) = (self.calls[i].turns.len(), self.calls[i].is_over());
         self.calls[i].advance(turn);
+        let call = &self.calls[i];
+        if call.turns.len() > turns && call.turns.last().is_some_and(|t| t.role != "agent") {
+            self.on_caller_turn(id);
+        }
+        if !was_over && self.calls[i].is_over() {
+            self.on_call_ended(id, "completed");
+        }
         Some(self.calls[i].to_json(self))
     }
 }

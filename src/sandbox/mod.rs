@@ -40,14 +40,16 @@ mod agents;
 mod answer;
 mod calls;
 mod conversations;
+mod delivery;
 mod faults;
 mod http;
 mod messages;
 mod numbers;
 mod state;
+mod webhooks;
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::time::Instant;
 
@@ -62,7 +64,7 @@ use crate::error::{ApiErrorBody, Error, ErrorKind};
 use crate::{Client, ClientBuilder, Message};
 use answer::{envelope, ok, Answer};
 use http::{Limits, Reply, Request, Response, Server};
-use state::{Routed, State};
+use state::{lock, Routed, State, Store, WebhookSettings};
 
 /// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.
 #[derive(Clone, PartialEq)]
@@ -109,17 +111,11 @@ pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 /// What the server threads share.
 struct Shared {
     api_key: String,
-    state: Mutex<State>,
-    /// Signalled after every change of `state`, for long polls waiting on it.
-    changed: Condvar,
+    /// The state, shared with the webhook delivery worker.
+    store: Arc<Store>,
     faults: Mutex<Vec<Fault>>,
     log: Mutex<VecDeque<RecordedRequest>>,
     next_request_id: std::sync::atomic::AtomicU64,
-}
-
-/// Locks a mutex even if a thread panicked while holding it: the sandbox keeps serving.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A running sandbox; it stops, closing every connection, when dropped.
@@ -127,6 +123,21 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     base_url: String,
     server: Server,
+    /// Sends webhook events; stopped when the sandbox is dropped.
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shared
+            .store
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.store.changed.notify_all();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -146,6 +157,7 @@ pub struct SandboxBuilder {
     agents: Vec<String>,
     number_limit: usize,
     limits: Limits,
+    webhooks: WebhookSettings,
 }
 
 impl SandboxBuilder {
@@ -193,6 +205,21 @@ impl SandboxBuilder {
         self
     }
 
+    /// The first delay before a failed webhook delivery is tried again (default 1 s; each next
+    /// retry doubles it, 6 attempts in all). The API spreads its attempts over a day; tests
+    /// want milliseconds.
+    pub fn webhook_retry_delay(mut self, delay: Duration) -> Self {
+        self.webhooks.retry_delay = delay;
+        self
+    }
+
+    /// Lets the sandbox deliver webhooks to hosts other than loopback (default off: the
+    /// sandbox never becomes a forwarder of requests to the network).
+    pub fn allow_remote_webhooks(mut self, allow: bool) -> Self {
+        self.webhooks.allow_remote = allow;
+        self
+    }
+
     /// Starts listening.
     pub fn start(self) -> std::io::Result<Sandbox> {
         let api_key = self
@@ -200,10 +227,13 @@ impl SandboxBuilder {
             .unwrap_or_else(|| format!("sk_sandbox_{:016x}", crate::transport::random_u64()));
         let mut agents = self.agents;
         agents.push(DEFAULT_AGENT.to_string());
+        let mut state = State::new(agents, self.number_limit);
+        state.webhook_settings = self.webhooks;
+        let store = Arc::new(Store::new(state));
+        let worker = delivery::spawn_worker(store.clone())?;
         let shared = Arc::new(Shared {
             api_key,
-            state: Mutex::new(State::new(agents, self.number_limit)),
-            changed: Condvar::new(),
+            store,
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(VecDeque::new()),
             next_request_id: Default::default(),
@@ -218,6 +248,7 @@ impl SandboxBuilder {
             base_url: format!("http://{}", server.addr()),
             shared,
             server,
+            worker: Some(worker),
         })
     }
 }
@@ -236,6 +267,10 @@ impl Sandbox {
             agents: Vec::new(),
             number_limit: DEFAULT_NUMBER_LIMIT,
             limits: Limits::default(),
+            webhooks: WebhookSettings {
+                retry_delay: Duration::from_secs(1),
+                allow_remote: false,
+            },
         }
     }
 
@@ -268,7 +303,7 @@ impl Sandbox {
 
     /// Adds an agent that numbers can be attached to.
     pub fn add_agent(&self, id: &str) {
-        lock(&self.shared.state).add_agent(id);
+        lock(&self.shared.store.state).add_agent(id);
     }
 
     /// Delivers an inbound SMS from `from` (E.164) to an active number, received now.
@@ -318,8 +353,8 @@ impl Sandbox {
 
     /// Changes the state and wakes the long polls waiting on it.
     fn change<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let r = f(&mut lock(&self.shared.state));
-        self.shared.changed.notify_all();
+        let r = f(&mut lock(&self.shared.store.state));
+        self.shared.store.changed.notify_all();
         r
     }
 
@@ -490,10 +525,44 @@ fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
             if let Some(call_id) = calls::transcript_stream_path(&req.method, &req.path) {
                 return transcript_stream(shared, call_id, request_id);
             }
+            let segments = Routed::segments_of(&req.path);
+            if let Some(agent) = webhooks::test_target(&req.method, &segments) {
+                return reply(
+                    test_webhook(shared, agent.as_deref(), &req.body),
+                    request_id,
+                );
+            }
             route(shared, &req)
         }
     };
     reply(answer, request_id)
+}
+
+/// `POST /v1/webhooks/test` (or an agent's): one delivery, sent now, outside the state's lock;
+/// answers what the receiver did.
+fn test_webhook(shared: &Shared, agent: Option<&str>, body: &[u8]) -> Answer {
+    let (job, allow_remote) = {
+        let mut state = lock(&shared.store.state);
+        match state.test_job(agent, body) {
+            Ok(job) => (job, state.webhook_settings.allow_remote),
+            Err(answer) => return answer,
+        }
+    };
+    let started = Instant::now();
+    let outcome = delivery::post(&job, allow_remote);
+    let took = started.elapsed().as_millis() as u64;
+    let (success, status, error) = match &outcome {
+        Ok((s, _)) if (200..300).contains(s) => (true, Some(*s), None),
+        Ok((s, _)) => (false, Some(*s), Some(format!("the receiver answered {s}"))),
+        Err(why) => (false, None, Some(why.clone())),
+    };
+    lock(&shared.store.state).record_attempt(job, outcome);
+    shared.store.changed.notify_all();
+    ok(
+        200,
+        json!({"success": success, "httpStatus": status, "statusCode": status,
+               "errorMessage": error, "responseMs": took}),
+    )
 }
 
 /// How often a transcript stream sends a heartbeat comment when nothing happens.
@@ -502,7 +571,11 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// `GET /v1/calls/{id}/transcript/stream`: `connected`, the turns so far, then each new one as
 /// it is played, then `ended`; a heartbeat comment whenever 15 s pass quietly.
 fn transcript_stream(shared: &Arc<Shared>, call_id: String, request_id: String) -> Reply {
-    if lock(&shared.state).calls.iter().all(|c| c.id != call_id) {
+    if lock(&shared.store.state)
+        .calls
+        .iter()
+        .all(|c| c.id != call_id)
+    {
         let answer = envelope(
             404,
             "CALL_NOT_FOUND",
@@ -519,13 +592,14 @@ fn transcript_stream(shared: &Arc<Shared>, call_id: String, request_id: String) 
         w.flush()?;
         let mut sent = 0;
         loop {
-            let mut state = lock(&shared.state);
+            let mut state = lock(&shared.store.state);
             let (events, ended) = loop {
                 let (events, ended) = calls::transcript_since(&state, &call_id, sent);
                 if !events.is_empty() || ended {
                     break (events, ended);
                 }
                 let (next, waited) = shared
+                    .store
                     .changed
                     .wait_timeout(state, HEARTBEAT)
                     .unwrap_or_else(|e| e.into_inner());
@@ -561,12 +635,13 @@ fn transcript_stream(shared: &Arc<Shared>, call_id: String, request_id: String) 
 type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
 
 /// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 5] = [
+const ROUTES: [Routes; 6] = [
     numbers::route,
     agents::route,
     messages::route,
     conversations::route,
     calls::route,
+    webhooks::route,
 ];
 
 /// Runs one route on the state directly (for the Rust control methods).
@@ -602,7 +677,7 @@ fn route(shared: &Shared, req: &Request) -> Answer {
     let arrived = Instant::now();
     let decoded = Routed::segments_of(&req.path);
     let routed = Routed::new(&req.method, &decoded, &req.query, &req.body, arrived);
-    let mut state = lock(&shared.state);
+    let mut state = lock(&shared.store.state);
     loop {
         let answer = ROUTES
             .iter()
@@ -610,12 +685,13 @@ fn route(shared: &Shared, req: &Request) -> Answer {
             .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})));
         let Some(deadline) = answer.wait_until else {
             if req.method != "GET" {
-                shared.changed.notify_all();
+                shared.store.changed.notify_all();
             }
             return answer;
         };
         let left = deadline.saturating_duration_since(Instant::now());
         state = shared
+            .store
             .changed
             .wait_timeout(state, left)
             .unwrap_or_else(|e| e.into_inner())

@@ -262,7 +262,8 @@ impl State {
             reactions: Vec::new(),
         };
         let out = rec.to_number_json();
-        self.add_message(rec);
+        self.add_message(rec.clone());
+        self.on_inbound_message(&rec);
         Ok(out)
     }
 }

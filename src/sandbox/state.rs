@@ -2,7 +2,9 @@
 //! routes see it.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::Instant;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
@@ -186,12 +188,97 @@ pub(crate) struct CallRec {
     pub(super) recording: bool,
 }
 
+/// A webhook: where events go and the secret they are signed with.
+#[derive(Debug, Clone)]
+pub(crate) struct WebhookRec {
+    pub(super) id: String,
+    pub(super) url: String,
+    pub(super) secret: String,
+    pub(super) context_limit: u32,
+    pub(super) timeout: u32,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+/// One event's deliveries: its log entry, updated on each attempt.
+#[derive(Debug, Clone)]
+pub(crate) struct DeliveryRec {
+    pub(super) id: String,
+    pub(super) message_id: Option<String>,
+    pub(super) event_type: String,
+    pub(super) channel: Option<String>,
+    /// `pending`, `success` or `failed`.
+    pub(super) status: &'static str,
+    pub(super) http_status: Option<u16>,
+    pub(super) error_message: Option<String>,
+    pub(super) response_body: Option<String>,
+    pub(super) attempt_count: u32,
+    pub(super) last_attempt_at: Option<DateTime<Utc>>,
+    pub(super) next_retry_at: Option<DateTime<Utc>>,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+/// An event waiting to be delivered (or delivered again).
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    /// The delivery log entry, and the `X-Webhook-ID` (the same on every attempt).
+    pub(super) delivery_id: String,
+    pub(super) url: String,
+    pub(super) secret: String,
+    pub(super) timeout: Duration,
+    pub(super) body: Vec<u8>,
+    /// Attempts made so far.
+    pub(super) attempts: u32,
+    pub(super) not_before: Instant,
+    /// For a voice turn: the call whose next agent turn is the receiver's answer.
+    pub(super) call_id: Option<String>,
+}
+
+/// How the sandbox delivers webhooks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WebhookSettings {
+    /// The first retry's delay; each next one doubles it.
+    pub(super) retry_delay: Duration,
+    /// Deliver to hosts other than loopback (off: the sandbox never forwards requests out).
+    pub(super) allow_remote: bool,
+}
+
+/// The state and what waits on it: shared by the server's threads and the webhook worker.
+pub(crate) struct Store {
+    pub(super) state: Mutex<State>,
+    /// Signalled after every change of `state`: long polls, streams and the webhook worker
+    /// wait on it.
+    pub(super) changed: Condvar,
+    /// Set when the sandbox stops: the worker ends.
+    pub(super) stopping: AtomicBool,
+}
+
+impl Store {
+    pub(super) fn new(state: State) -> Store {
+        Store {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+            stopping: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Locks a mutex even if a thread panicked while holding it: the sandbox keeps serving.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Everything the sandbox remembers.
 #[derive(Debug)]
 pub(crate) struct State {
     pub(super) numbers: Vec<NumberRec>,
     pub(super) index: HashMap<String, usize>,
     pub(super) agents: BTreeMap<String, AgentRec>,
+    pub(super) project_webhook: Option<WebhookRec>,
+    pub(super) agent_webhooks: HashMap<String, WebhookRec>,
+    pub(super) deliveries: Vec<DeliveryRec>,
+    pub(super) outbox: VecDeque<Job>,
+    pub(super) webhook_settings: WebhookSettings,
+    pub(super) next_delivery: u64,
     pub(super) calls: Vec<CallRec>,
     /// Each number's messages, oldest first (by `receivedAt`, then by arrival).
     pub(super) messages: HashMap<String, Vec<MessageRec>>,
@@ -247,6 +334,15 @@ impl State {
             numbers: Vec::new(),
             index: HashMap::new(),
             agents: BTreeMap::new(),
+            project_webhook: None,
+            agent_webhooks: HashMap::new(),
+            deliveries: Vec::new(),
+            outbox: VecDeque::new(),
+            webhook_settings: WebhookSettings {
+                retry_delay: Duration::from_secs(1),
+                allow_remote: false,
+            },
+            next_delivery: 0,
             calls: Vec::new(),
             messages: HashMap::new(),
             conversations: Vec::new(),

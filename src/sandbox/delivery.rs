@@ -1,0 +1,87 @@
+//! Sending webhook events: one signed POST per attempt, and the worker that sends whatever is
+//! due, outside the state's lock (a receiver may call the sandbox back while it answers).
+
+use std::io::Read;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::state::{lock, Job, Store};
+use crate::webhook::{sign, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+/// The most of a receiver's answer that is read (a voice reply is short).
+const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+
+/// One attempt: the receiver's status and body, or why there was none.
+pub(super) fn post(job: &Job, allow_remote: bool) -> Result<(u16, Vec<u8>), String> {
+    let uri: ureq::http::Uri = job.url.parse().map_err(|e| format!("bad URL: {e}"))?;
+    let host = uri.host().unwrap_or_default();
+    if !allow_remote && !crate::client::is_loopback_host(host) {
+        return Err(format!(
+            "not delivered to {host}: the sandbox delivers only to loopback hosts unless started \
+             with allow_remote_webhooks (--allow-remote-webhooks)"
+        ));
+    }
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        .to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(job.timeout))
+        .user_agent("agentphone-sandbox")
+        .build()
+        .into();
+    let response = agent
+        .post(&job.url)
+        .header("Content-Type", "application/json")
+        .header(SIGNATURE_HEADER, sign(&job.secret, &timestamp, &job.body))
+        .header(TIMESTAMP_HEADER, &timestamp)
+        .header(ID_HEADER, &job.delivery_id)
+        .send(&job.body[..])
+        .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let mut body = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .take(MAX_ANSWER_BYTES)
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    Ok((status, body))
+}
+
+/// Starts the worker: it sends each due event, records the outcome, and sleeps until the next
+/// is due or the state changes; it ends when the store is stopping.
+pub(super) fn spawn_worker(store: Arc<Store>) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("agentphone-sandbox-webhooks".into())
+        .spawn(move || loop {
+            let (job, allow_remote) = {
+                let mut state = lock(&store.state);
+                loop {
+                    if store.stopping.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    match state.next_job() {
+                        Ok(job) => break (job, state.webhook_settings.allow_remote),
+                        Err(next) => {
+                            let wait = next.unwrap_or(Duration::from_secs(1));
+                            state = store
+                                .changed
+                                .wait_timeout(state, wait.min(Duration::from_secs(1)))
+                                .unwrap_or_else(|e| e.into_inner())
+                                .0;
+                        }
+                    }
+                }
+            };
+            let outcome = post(&job, allow_remote);
+            lock(&store.state).record_attempt(job, outcome);
+            store.changed.notify_all();
+        })
+}
