@@ -312,3 +312,41 @@ fn the_c_auto_responder_answers_each_message_exactly_once() {
     assert_eq!(sends(&sandbox), 4);
     let _ = std::fs::remove_file(&ledger);
 }
+
+#[test]
+fn the_c_verify_example_checks_a_captured_delivery() {
+    let (secret, head, body) = support::capture_delivery();
+    let exe = compile("examples/c/verify.c", "verify");
+    let dir = profile_dir().join("c-tests");
+    let headers_file = dir.join(format!("verify-headers-{}.txt", std::process::id()));
+    let body_file = dir.join(format!("verify-body-{}.json", std::process::id()));
+    std::fs::write(&headers_file, &head).unwrap();
+    std::fs::write(&body_file, &body).unwrap();
+    let args = |secret: &str| {
+        run(
+            &exe,
+            &[
+                secret,
+                headers_file.to_str().unwrap(),
+                body_file.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let out = args(&secret);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("verified: ") && stdout.contains("captured"),
+        "{stdout}"
+    );
+    let out = args("whsec_wrong");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success() && stdout.starts_with("SIGNATURE_INVALID: "),
+        "{stdout}"
+    );
+    std::fs::write(&body_file, body.replace("captured", "tampered")).unwrap();
+    assert!(!args(&secret).status.success());
+    let _ = std::fs::remove_file(&headers_file);
+    let _ = std::fs::remove_file(&body_file);
+}

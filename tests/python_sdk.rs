@@ -8,6 +8,8 @@ use std::process::Command;
 
 use agentphone::sandbox::Sandbox;
 
+mod support;
+
 /// `<target>`, from this test's own path (`<target>/<profile>/deps/python_sdk-...`).
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -99,4 +101,58 @@ fn the_official_python_sdk_runs_every_operation_against_the_sandbox() {
             "{op} did not run:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn the_official_python_sdk_verifies_a_sandbox_delivery() {
+    let python = sdk_python();
+    let (secret, head, body) = support::capture_delivery();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            })
+            .unwrap()
+    };
+    let script = r#"
+import os, sys
+from agentphone.webhook import verify_webhook, construct_event, WebhookVerificationError
+body = sys.stdin.buffer.read()
+sig, ts, secret = os.environ["SIG"], os.environ["TS"], os.environ["SECRET"]
+verify_webhook(body, sig, secret, ts)
+event = construct_event(body, sig, secret=secret, timestamp=ts)
+print("verified", event.event)
+try:
+    verify_webhook(body + b" ", sig, secret, ts)
+    print("tampered body accepted")
+except WebhookVerificationError:
+    print("tampered body refused")
+"#;
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .env("SIG", header("x-webhook-signature"))
+        .env("TS", header("x-webhook-timestamp"))
+        .env("SECRET", &secret)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("verified agent.message"), "{stdout}");
+    assert!(stdout.contains("tampered body refused"), "{stdout}");
 }

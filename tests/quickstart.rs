@@ -107,3 +107,33 @@ fn the_auto_responder_example_answers_each_message_exactly_once_offline() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_webhook_example_receives_verified_events_offline() {
+    let out = support::cargo()
+        .args(["run", "--quiet", "--example", "webhook"])
+        .env_remove("AGENTPHONE_API_KEY")
+        .env_remove("AGENTPHONE_BASE_URL")
+        .env_remove("WEBHOOK_SECRET")
+        .output()
+        .expect("cargo run --example webhook");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("verified agent.message on sms"), "{stdout}");
+    assert!(
+        stdout.contains("verified voice turn: the caller says \"I'd like to book a table\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("agent:  Thanks for calling. Goodbye!"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("4 of 4 deliveries verified and answered"),
+        "{stdout}"
+    );
+}

@@ -587,6 +587,131 @@ static void test_agents_and_calls(agentphone_client *c) {
          "release agent number");
 }
 
+/* Webhook configuration: project and agent; set rotates the secret. */
+static void test_webhook_config(agentphone_client *c) {
+  char *out = NULL;
+  char first[80], second[80];
+  expect(agentphone_webhooks_get(c, &out), &out, AGENTPHONE_OK, "null", "no webhook");
+  CHECK(agentphone_webhooks_set(c, "{\"url\": \"http://127.0.0.1:9/hook\", \"contextLimit\": 3}",
+                                &out) == AGENTPHONE_OK,
+        "set: %s", out);
+  json_string(out, "secret", first, sizeof first);
+  agentphone_string_free(out);
+  CHECK(agentphone_webhooks_set(c, "{\"url\": \"http://127.0.0.1:9/hook\"}", &out) ==
+            AGENTPHONE_OK,
+        "set again: %s", out);
+  json_string(out, "secret", second, sizeof second);
+  agentphone_string_free(out);
+  CHECK(strncmp(first, "whsec_", 6) == 0 && strcmp(first, second) != 0, "%s %s", first, second);
+  expect(agentphone_webhooks_get(c, &out), &out, AGENTPHONE_OK, second, "get");
+  expect(agentphone_webhooks_test(c, NULL, &out), &out, AGENTPHONE_OK, "\"success\"", "test");
+  expect(agentphone_webhooks_deliveries(c, "{\"limit\": 5, \"hours\": 1}", &out), &out,
+         AGENTPHONE_OK, "\"items\"", "deliveries");
+  expect(agentphone_webhooks_delete(c, &out), &out, AGENTPHONE_OK, "\"success\"", "delete");
+  expect(agentphone_agents_webhook_set(c, "agt_sandbox", "{\"url\": \"http://127.0.0.1:9/a\"}",
+                                       &out),
+         &out, AGENTPHONE_OK, "whsec_", "agent set");
+  expect(agentphone_agents_webhook_get(c, "agt_sandbox", &out), &out, AGENTPHONE_OK,
+         "\"url\":\"http://127.0.0.1:9/a\"", "agent get");
+  expect(agentphone_agents_webhook_test(c, "agt_sandbox", &out), &out, AGENTPHONE_OK,
+         "\"success\"", "agent test");
+  expect(agentphone_agents_webhook_delete(c, "agt_sandbox", &out), &out, AGENTPHONE_OK,
+         "\"success\"", "agent delete");
+  expect(agentphone_agents_webhook_get(c, "agt_sandbox", &out), &out, AGENTPHONE_OK, "null",
+         "agent none");
+  expect(agentphone_webhooks_set(c, "{\"url\": \"/relative\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "url: must be an absolute http(s) URL", "set bad url");
+  expect(agentphone_webhooks_set(c, "{\"url\": \"https://h/x\", \"timeout\": 200}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "timeout: must be between 5 and 120", "set bad timeout");
+  expect(agentphone_agents_webhook_set(c, NULL, "{}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "agent_id: must not be NULL", "agent set NULL");
+  CHECK(agentphone_webhooks_get(c, NULL) == AGENTPHONE_INVALID_ARGUMENT, "get out");
+}
+
+/* agentphone_webhook_verify: the signature over "<timestamp>.<body>" made independently with
+ * `printf '%s' '1700000000.<BODY>' | openssl dgst -sha256 -hmac whsec_test`. */
+static void test_webhook_verify(void) {
+  static const char body[] =
+      "{\"event\":\"agent.message\",\"channel\":\"sms\",\"data\":{\"messageId\":\"msg_1\"}}";
+  static const char sig[] =
+      "sha256=e8e9bd483d9960dadaf34878699115a888bb3ffe4f05fa8841dcc44f4c1b681c";
+  const long now = 1700000000;
+  char *out = NULL, *big;
+  char upper[80], tampered[sizeof body];
+  size_t i, big_len = (size_t)10 * 1024 * 1024;
+  size_t n = strlen(body);
+
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_OK, "\"messageId\":\"msg_1\"", "verify ok");
+  /* Ages inside the window both ways, and outside. */
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now + 300, 0, &out),
+         &out, AGENTPHONE_OK, NULL, "300 s old");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now + 301, 0, &out),
+         &out, AGENTPHONE_SIGNATURE_INVALID, "timestamp too old: 301 s ago", "stale");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now - 301, 0, &out),
+         &out, AGENTPHONE_SIGNATURE_INVALID, "too far in the future: 301 s", "future");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now + 50, 10, &out),
+         &out, AGENTPHONE_SIGNATURE_INVALID, "more than the 10 s allowed", "tolerance 10");
+  /* Everything that must not verify. */
+  memcpy(tampered, body, sizeof body);
+  tampered[n - 3] = 'X';
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", tampered, n, now, 0, &out),
+         &out, AGENTPHONE_SIGNATURE_INVALID, "signature mismatch", "tampered body");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000001", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "signature mismatch", "tampered timestamp");
+  expect(agentphone_webhook_verify("whsec_wrong", sig, "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "signature mismatch", "wrong secret");
+  expect(agentphone_webhook_verify("whsec_test", sig + 3, "1700000000", body, n, now, 0, &out),
+         &out, AGENTPHONE_SIGNATURE_INVALID, "malformed X-Webhook-Signature", "no prefix");
+  snprintf(upper, sizeof upper, "sha1=%s", sig + 7);
+  expect(agentphone_webhook_verify("whsec_test", upper, "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "malformed X-Webhook-Signature", "sha1 prefix");
+  snprintf(upper, sizeof upper, "%s", sig);
+  for (i = 7; upper[i] != '\0'; i++) {
+    if (upper[i] >= 'a' && upper[i] <= 'f') {
+      upper[i] = (char)(upper[i] - 'a' + 'A');
+    }
+  }
+  expect(agentphone_webhook_verify("whsec_test", upper, "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "malformed X-Webhook-Signature", "upper-case hex");
+  expect(agentphone_webhook_verify("whsec_test", "", "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "missing X-Webhook-Signature", "empty signature");
+  expect(agentphone_webhook_verify("whsec_test", sig, "", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "missing X-Webhook-Timestamp", "empty timestamp");
+  expect(agentphone_webhook_verify("whsec_test", sig, "17e8", body, n, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "malformed X-Webhook-Timestamp", "non-numeric timestamp");
+  /* The secret and the expected signature never appear in the message. */
+  CHECK(agentphone_webhook_verify("whsec_test", sig, "1700000001", body, n, now, 0, &out) ==
+            AGENTPHONE_SIGNATURE_INVALID,
+        "%s", out);
+  CHECK(!has(out, "whsec_test") && !has(out, sig + 7), "%s", out);
+  CHECK(has(out, "\"code\":\"signature_invalid\""), "%s", out);
+  agentphone_string_free(out);
+  /* NULL arguments, a bad tolerance, an empty and a 10 MiB body. */
+  expect(agentphone_webhook_verify(NULL, sig, "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "secret: must not be NULL", "NULL secret");
+  expect(agentphone_webhook_verify("whsec_test", NULL, "1700000000", body, n, now, 0, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "signature_header: must not be NULL", "NULL signature");
+  expect(agentphone_webhook_verify("whsec_test", sig, NULL, body, n, now, 0, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "timestamp_header: must not be NULL", "NULL timestamp");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", NULL, 5, now, 0, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "body: must not be NULL", "NULL body");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now, -1, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "tolerance_seconds", "negative tolerance");
+  expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", NULL, 0, now, 0, &out), &out,
+         AGENTPHONE_SIGNATURE_INVALID, "signature mismatch", "empty body");
+  CHECK(agentphone_webhook_verify("whsec_test", sig, "1700000000", body, n, now, 0, NULL) ==
+            AGENTPHONE_INVALID_ARGUMENT,
+        "NULL out");
+  big = (char *)malloc(big_len);
+  if (big != NULL) {
+    memset(big, 'a', big_len);
+    expect(agentphone_webhook_verify("whsec_test", sig, "1700000000", big, big_len, now, 0, &out),
+           &out, AGENTPHONE_SIGNATURE_INVALID, "signature mismatch", "10 MiB body");
+    free(big);
+  }
+}
+
 /* Strings are the caller's to edit: truncated or tokenized in place, then freed. */
 static void test_edit_in_place(agentphone_client *c) {
   char *out = NULL;
@@ -656,6 +781,8 @@ int main(int argc, char **argv) {
   test_error_statuses(c);
   test_messaging(c);
   test_agents_and_calls(c);
+  test_webhook_config(c);
+  test_webhook_verify();
   test_edit_in_place(c);
   test_threads(c);
   agentphone_client_free(c);

@@ -143,3 +143,31 @@ pub fn active_numbers(sandbox: &agentphone::sandbox::Sandbox) -> Option<u64> {
     let client = sandbox.client().unwrap();
     client.numbers().list(&Default::default()).unwrap().total
 }
+
+/// A sandbox delivery captured by a receiver: its headers (as lines) and raw body.
+pub fn capture_delivery() -> (String, String, String) {
+    let receiver = RawServer::start(|_| Action::Respond(200, vec![], "{}".into()));
+    let sandbox = agentphone::sandbox::Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let secret = client
+        .webhooks()
+        .set(&agentphone::SetWebhook::new(receiver.url()))
+        .unwrap()
+        .secret
+        .unwrap();
+    let number = client
+        .numbers()
+        .create(&agentphone::CreateNumber::new())
+        .unwrap();
+    sandbox
+        .deliver_sms(&number.id, "+15550001111", "captured")
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while receiver.request_count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no delivery");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let raw = receiver.requests.lock().unwrap()[0].clone();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    (secret, head.to_string(), body.to_string())
+}
