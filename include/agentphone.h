@@ -6,7 +6,8 @@
  *
  * Conventions
  * - Status: every operation returns an agentphone_status. The numbers are fixed forever and
- *   never reused; agentphone_status_name() names them ("OK", "NOT_FOUND", ...).
+ *   never reused, new ones only appended (10: SIGNATURE_INVALID, a webhook that does not
+ *   verify); agentphone_status_name() names them ("OK", "NOT_FOUND", ...).
  * - Output: every operation takes `char **out`, which must not be NULL (else
  *   AGENTPHONE_INVALID_ARGUMENT, nothing sent). Whatever the status, *out is set to a
  *   NUL-terminated UTF-8 JSON string that the caller owns and frees with

@@ -139,6 +139,11 @@
 //! [`Error::may_have_succeeded`] say what may be done next. The API key never appears in any
 //! `Display` or `Debug` output.
 //!
+//! # Receiving webhooks
+//!
+//! [`webhook`] verifies a received request (signature and age) and reads its typed event; no
+//! client is needed. Setting a webhook ([`Webhooks::set`]) generates a new secret every time.
+//!
 //! # Using from C
 //!
 //! See [`ffi`] for the C API's conventions (ownership, freeing, threads, errors); the header is

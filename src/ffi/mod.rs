@@ -4,7 +4,8 @@
 //! # Conventions
 //!
 //! - **Status**: every operation returns an [`agentphone_status`]; the numbers are fixed forever
-//!   and never reused. [`agentphone_status_name`] names them.
+//!   and never reused, new ones only appended (`AGENTPHONE_SIGNATURE_INVALID = 10` for a webhook
+//!   that does not verify). [`agentphone_status_name`] names them.
 //! - **Output**: every operation takes `char **out`, which must not be NULL (else
 //!   `AGENTPHONE_INVALID_ARGUMENT` and nothing is sent). Whatever the status, `*out` is set to a
 //!   NUL-terminated UTF-8 JSON string owned by the caller: the result on `AGENTPHONE_OK`, else the
