@@ -399,6 +399,79 @@ enum agentphone_status agentphone_client_new(const char *config_json,
 void agentphone_client_free(struct agentphone_client *client);
 
 /*
+ Lists contacts (`GET /v1/contacts`). `query_json`: NULL or `{"limit": 1..100, "offset": n,
+ "search": "..."}`. On `AGENTPHONE_OK`, `*out` is `{"data": [...], "hasMore": b, "total": n}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_contacts_list(const struct agentphone_client *client,
+                                                const char *query_json,
+                                                char **out);
+
+/*
+ Adds a contact (`POST /v1/contacts`): `request_json` is `{"phoneNumber", "name"}` (required)
+ and optionally `email`, `notes`. A number already in the address book is `AGENTPHONE_API_ERROR`
+ with `"status": 409`, never retried. On `AGENTPHONE_OK`, `*out` is the contact.
+
+ # Safety
+ `client` is a live handle; `request_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_contacts_create(const struct agentphone_client *client,
+                                                  const char *request_json,
+                                                  char **out);
+
+/*
+ Reads a contact (`GET /v1/contacts/{id}`).
+
+ # Safety
+ `client` is a live handle; `contact_id` is NUL-terminated; `out` points to writable storage
+ for one pointer.
+ */
+enum agentphone_status agentphone_contacts_get(const struct agentphone_client *client,
+                                               const char *contact_id,
+                                               char **out);
+
+/*
+ Changes a contact (`PATCH /v1/contacts/{id}`): `request_json` holds the fields to change
+ (`phoneNumber`, `name`, `email`, `notes`). On `AGENTPHONE_OK`, `*out` is the contact.
+
+ # Safety
+ `client` is a live handle; `contact_id` is NUL-terminated; `request_json` is NULL or
+ NUL-terminated; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_contacts_update(const struct agentphone_client *client,
+                                                  const char *contact_id,
+                                                  const char *request_json,
+                                                  char **out);
+
+/*
+ Removes a contact (`DELETE /v1/contacts/{id}`). On `AGENTPHONE_OK`, `*out` is `{}`.
+
+ # Safety
+ `client` is a live handle; `contact_id` is NUL-terminated; `out` points to writable storage
+ for one pointer.
+ */
+enum agentphone_status agentphone_contacts_delete(const struct agentphone_client *client,
+                                                  const char *contact_id,
+                                                  char **out);
+
+/*
+ Whether a number can receive iMessage and SMS (`GET /v1/contacts/capabilities`; a live
+ check). `query_json`: `{"phone_number": "+1..."}` (required, E.164; sent as `%2B1...`). On
+ `AGENTPHONE_OK`, `*out` is `{"phoneNumber", "capabilities": {"imessage", "sms"}, "checkedAt"}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_contacts_capabilities(const struct agentphone_client *client,
+                                                        const char *query_json,
+                                                        char **out);
+
+/*
  Lists conversations, newest activity first (`GET /v1/conversations`). `query_json`: NULL or
  `{"limit": 1..100, "offset": n}`. On `AGENTPHONE_OK`, `*out` is
  `{"data": [...], "hasMore": b, "total": n}`.
@@ -577,10 +650,167 @@ enum agentphone_status agentphone_numbers_calls(const struct agentphone_client *
                                                 char **out);
 
 /*
+ Sets a number's own reference or expiry (`PATCH /v1/numbers/{id}`): `request_json` is
+ `{"externalId", "expiresAt"}`. **An `expiresAt` schedules an automatic release** of the
+ number at that time, irreversibly. On `AGENTPHONE_OK`, `*out` is the number.
+
+ # Safety
+ `client` is a live handle; `number_id` is NUL-terminated; `request_json` is NULL or
+ NUL-terminated; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_numbers_update(const struct agentphone_client *client,
+                                                 const char *number_id,
+                                                 const char *request_json,
+                                                 char **out);
+
+/*
+ Numbers that can be bought (`GET /v1/numbers/available`). `query_json`: NULL or an object
+ with `areaCode`, `city`, `state`, `zip`, `country`, `limit` (1 to 100). On `AGENTPHONE_OK`,
+ `*out` is `{"data": [{"phoneNumber", "city", "state", "rateCenter", "areaCode"}]}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_numbers_available(const struct agentphone_client *client,
+                                                    const char *query_json,
+                                                    char **out);
+
+/*
+ Line type, country and RCS support (`GET /v1/numbers/lookup`). `query_json`:
+ `{"phoneNumbers": ["+1...", ...]}` (1 to 25, E.164). On `AGENTPHONE_OK`, `*out` is
+ `{"data": [{"phoneNumber", "lineType", "country", "rcsEnabled"}]}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_numbers_lookup(const struct agentphone_client *client,
+                                                 const char *query_json,
+                                                 char **out);
+
+/*
+ A number's iMessage contact card (`GET /v1/numbers/{id}/contact-card`). On `AGENTPHONE_OK`,
+ `*out` is `{"firstName", "lastName", "displayName", "hasAvatar"}`.
+
+ # Safety
+ `client` is a live handle; `number_id` is NUL-terminated; `out` points to writable storage
+ for one pointer.
+ */
+enum agentphone_status agentphone_numbers_contact_card_get(const struct agentphone_client *client,
+                                                           const char *number_id,
+                                                           char **out);
+
+/*
+ Creates or replaces a number's contact card (`PUT /v1/numbers/{id}/contact-card`):
+ `request_json` is `{"firstName", "lastName"}` (required) and optionally `displayName`,
+ `avatarUrl`.
+
+ # Safety
+ `client` is a live handle; `number_id` is NUL-terminated; `request_json` is NULL or
+ NUL-terminated; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_numbers_contact_card_set(const struct agentphone_client *client,
+                                                           const char *number_id,
+                                                           const char *request_json,
+                                                           char **out);
+
+/*
+ Removes a number's contact card (`DELETE /v1/numbers/{id}/contact-card`).
+
+ # Safety
+ `client` is a live handle; `number_id` is NUL-terminated; `out` points to writable storage
+ for one pointer.
+ */
+enum agentphone_status agentphone_numbers_contact_card_delete(const struct agentphone_client *client,
+                                                              const char *number_id,
+                                                              char **out);
+
+/*
+ Sends a request to any endpoint, for those without a typed function, on the same path as
+ the typed ones (the key, the sub-account header, timeouts, the size limit, the error JSON,
+ the retry policy by method: GET, PUT, PATCH and DELETE like a read; POST never sent again
+ once it may have reached the server, with `"mayHaveSucceeded": true` when its outcome is
+ unknown).
+
+ `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE`. `path_and_query` is relative to the
+ base URL, e.g. `"/v1/usage/daily?days=7"`, and can never leave it: it starts with `/`, and a
+ scheme, host, `//`, a `.` or `..` segment (encoded or not), a backslash, a fragment, a
+ control character, a space or a non-ASCII character is `AGENTPHONE_INVALID_ARGUMENT` with
+ nothing sent. The query is passed as given: encode its values (`+` as `%2B`); it must be
+ validly percent-encoded. `body_json` is NULL or any JSON value (a GET takes none).
+
+ On `AGENTPHONE_OK`, `*out` is the answer's JSON as received (`null` for an empty answer); a
+ 2xx answer that is not JSON is `AGENTPHONE_DECODE_ERROR` naming its content type.
+
+ # Safety
+ `client` is a live handle; `method` and `path_and_query` are NUL-terminated; `body_json` is
+ NULL or NUL-terminated; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_request(const struct agentphone_client *client,
+                                          const char *method,
+                                          const char *path_and_query,
+                                          const char *body_json,
+                                          char **out);
+
+/*
  The name of a status: `"OK"`, `"INVALID_ARGUMENT"`, ..., `"INTERNAL_ERROR"`, or `"UNKNOWN"`
  for any other value. The string is static: do not free it.
  */
 const char *agentphone_status_name(int status);
+
+/*
+ The account's plan, limits and counters (`GET /v1/usage`).
+
+ # Safety
+ `client` is a live handle; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_usage_get(const struct agentphone_client *client, char **out);
+
+/*
+ Usage per day (`GET /v1/usage/daily`). `query_json`: NULL or `{"days": 1..365}` (default 30).
+ On `AGENTPHONE_OK`, `*out` is `{"data": [{"date", "messages", "calls", "webhooks"}], "days"}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_usage_daily(const struct agentphone_client *client,
+                                              const char *query_json,
+                                              char **out);
+
+/*
+ Usage per month (`GET /v1/usage/monthly`). `query_json`: NULL or `{"months": 1..120}`
+ (default 6).
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_usage_monthly(const struct agentphone_client *client,
+                                                const char *query_json,
+                                                char **out);
+
+/*
+ Usage per number (`GET /v1/usage/by-number`).
+
+ # Safety
+ `client` is a live handle; `out` points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_usage_by_number(const struct agentphone_client *client,
+                                                  char **out);
+
+/*
+ Usage per agent (`GET /v1/usage/by-agent`). `query_json`: NULL or `{"period": "week" |
+ "month" | "year", "tz": "Europe/Paris"}`.
+
+ # Safety
+ `client` is a live handle; `query_json` is NULL or NUL-terminated; `out` points to writable
+ storage for one pointer.
+ */
+enum agentphone_status agentphone_usage_by_agent(const struct agentphone_client *client,
+                                                 const char *query_json,
+                                                 char **out);
 
 /*
  Reads the project's webhook (`GET /v1/webhooks`). On `AGENTPHONE_OK`, `*out` is the webhook

@@ -8,9 +8,12 @@ use ureq::http::Uri;
 
 use crate::api::agents::Agents;
 use crate::api::calls::Calls;
+use crate::api::contacts::Contacts;
 use crate::api::conversations::Conversations;
 use crate::api::messages::Messages;
 use crate::api::numbers::Numbers;
+use crate::api::raw::RawRequest;
+use crate::api::usage::UsageReports;
 use crate::api::webhooks::Webhooks;
 use crate::error::Error;
 use crate::transport::retry::Backoff;
@@ -100,6 +103,20 @@ impl Client {
         }
     }
 
+    /// Contact operations: the address book, and what a number can receive.
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts {
+            transport: &self.transport,
+        }
+    }
+
+    /// Usage reports: counters, per day, month, number and agent.
+    pub fn usage(&self) -> UsageReports<'_> {
+        UsageReports {
+            transport: &self.transport,
+        }
+    }
+
     /// Call operations: list, place, read, wait for the end, end, transcript.
     pub fn calls(&self) -> Calls<'_> {
         Calls {
@@ -113,6 +130,19 @@ impl Client {
         Agents {
             transport: &self.transport,
         }
+    }
+
+    /// A request to any endpoint, for those without a typed operation: `method` is GET, POST,
+    /// PUT, PATCH or DELETE; `path_and_query` is relative to the base URL (e.g.
+    /// `/v1/usage/daily?days=7`) and can never leave it. See [`RawRequest`].
+    ///
+    /// ```no_run
+    /// # let client = agentphone::Client::from_env()?;
+    /// let status: serde_json::Value = client.request("GET", "/v1/register/status").send()?;
+    /// # Ok::<(), agentphone::Error>(())
+    /// ```
+    pub fn request(&self, method: &str, path_and_query: &str) -> RawRequest<'_> {
+        RawRequest::new(&self.transport, method, path_and_query)
     }
 
     /// The request path, for the C API.

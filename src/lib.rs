@@ -164,10 +164,13 @@ pub mod sandbox;
 
 pub use api::agents::Agents;
 pub use api::calls::{Calls, Recording, TranscriptStream, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT};
+pub use api::contacts::Contacts;
 pub use api::conversations::Conversations;
 pub use api::messages::Messages;
 pub use api::numbers::{MessageIter, NumberIter, Numbers};
 pub use api::paging::{CursorIter, OffsetIter};
+pub use api::raw::RawRequest;
+pub use api::usage::UsageReports;
 pub use api::validate::{
     CALL_WAIT_SECONDS, MAX_CUSTOM_TOOLS, MAX_MEDIA_URLS, MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT,
     PAGE_LIMIT,
@@ -188,6 +191,9 @@ pub use model::calls::{
     Call, CallPage, CallTranscript, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
     TranscriptTurn,
 };
+pub use model::contacts::{
+    Capabilities, CapabilitiesQuery, Contact, ContactDetails, ContactPage, ListContacts,
+};
 pub use model::conversations::{
     Conversation, ConversationMessage, ConversationMessagePage, ConversationPage, GetConversation,
     TypingIndicator, UpdateConversation,
@@ -196,8 +202,10 @@ pub use model::messages::{
     ListMessages, Message, MessagePage, React, Reaction, SendMessage, SentMessage,
 };
 pub use model::numbers::{
-    CreateNumber, DailyNewContacts, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber,
+    AvailableQuery, ContactCard, CreateNumber, DailyNewContacts, ListNumbers, LookupQuery,
+    NumberInfoList, NumberPage, PhoneNumber, ReleasedNumber, UpdateNumber,
 };
+pub use model::usage::{ByAgentQuery, DailyQuery, MonthlyQuery, Usage, UsageReport, UsageRow};
 pub use model::webhooks::{
     DeliveryPage, DeliveryQuery, SetWebhook, Webhook, WebhookDelivery, WebhookTest,
 };

@@ -4,9 +4,12 @@
 
 pub(crate) mod agents;
 pub(crate) mod calls;
+pub(crate) mod contacts;
 pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod numbers;
 pub(crate) mod paging;
+pub(crate) mod raw;
+pub(crate) mod usage;
 pub(crate) mod validate;
 pub(crate) mod webhooks;

@@ -6,9 +6,13 @@ use super::validate;
 use crate::error::Error;
 use crate::model::calls::{Call as PhoneCall, CallPage};
 use crate::model::messages::{ListMessages, Message, MessagePage};
-use crate::model::numbers::{CreateNumber, ListNumbers, NumberPage, PhoneNumber, ReleasedNumber};
+use crate::model::numbers::{
+    AvailableQuery, ContactCard, CreateNumber, ListNumbers, LookupQuery, NumberInfoList,
+    NumberPage, PhoneNumber, ReleasedNumber, UpdateNumber,
+};
 use crate::model::{format_timestamp, Paging};
 use crate::transport::{ApiRequest, Call, Method, Transport};
+use serde_json::Value;
 
 /// Number operations, from [`Client::numbers`](crate::Client::numbers).
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +53,62 @@ pub(crate) mod requests {
         let id = validate::segment("numberId", number_id)?;
         Ok(Call::new(
             ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}")).empty_body_is_object(),
+        ))
+    }
+
+    pub fn update(number_id: &str, update: &UpdateNumber) -> Result<Call<PhoneNumber>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        if let Some(e) = &update.external_id {
+            validate::id("externalId", e)?;
+        }
+        Ok(Call::new(
+            ApiRequest::new(Method::Patch, format!("/v1/numbers/{id}")).json_body(update)?,
+        ))
+    }
+
+    pub fn available(query: &AvailableQuery) -> Result<Call<NumberInfoList>, Error> {
+        validate::available(query)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/numbers/available".into())
+                .query("areaCode", query.area_code.as_ref())
+                .query("city", query.city.as_ref())
+                .query("state", query.state.as_ref())
+                .query("zip", query.zip.as_ref())
+                .query("country", query.country.as_ref())
+                .query("limit", query.limit),
+        ))
+    }
+
+    pub fn lookup(query: &LookupQuery) -> Result<Call<NumberInfoList>, Error> {
+        validate::lookup(query)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/numbers/lookup".into())
+                .query("phoneNumbers", Some(query.phone_numbers.join(","))),
+        ))
+    }
+
+    pub fn contact_card(number_id: &str) -> Result<Call<Value>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        Ok(Call::new(ApiRequest::new(
+            Method::Get,
+            format!("/v1/numbers/{id}/contact-card"),
+        )))
+    }
+
+    pub fn set_contact_card(number_id: &str, card: &ContactCard) -> Result<Call<Value>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        validate::contact_card(card)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Put, format!("/v1/numbers/{id}/contact-card"))
+                .json_body(card)?,
+        ))
+    }
+
+    pub fn delete_contact_card(number_id: &str) -> Result<Call<Value>, Error> {
+        let id = validate::segment("numberId", number_id)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}/contact-card"))
+                .empty_body_is_object(),
         ))
     }
 
@@ -98,6 +158,44 @@ impl<'a> Numbers<'a> {
     pub fn messages(&self, number_id: &str, query: &ListMessages) -> Result<MessagePage, Error> {
         self.transport
             .execute(&requests::messages(number_id, query)?)
+    }
+
+    /// Sets a number's own reference or expiry: `PATCH /v1/numbers/{id}`. **An `expiresAt`
+    /// schedules an automatic release**: the number is released then, irreversibly.
+    pub fn update(&self, number_id: &str, update: &UpdateNumber) -> Result<PhoneNumber, Error> {
+        self.transport
+            .execute(&requests::update(number_id, update)?)
+    }
+
+    /// Numbers that can be bought, filtered: `GET /v1/numbers/available`.
+    pub fn available(&self, query: &AvailableQuery) -> Result<NumberInfoList, Error> {
+        self.transport.execute(&requests::available(query)?)
+    }
+
+    /// Line type, country and RCS support of up to 25 numbers: `GET /v1/numbers/lookup`.
+    pub fn lookup(&self, phone_numbers: &[&str]) -> Result<NumberInfoList, Error> {
+        let query = LookupQuery {
+            phone_numbers: phone_numbers.iter().map(|n| n.to_string()).collect(),
+        };
+        self.transport.execute(&requests::lookup(&query)?)
+    }
+
+    /// A number's iMessage contact card: `GET /v1/numbers/{id}/contact-card`.
+    pub fn contact_card(&self, number_id: &str) -> Result<Value, Error> {
+        self.transport.execute(&requests::contact_card(number_id)?)
+    }
+
+    /// Creates or replaces a number's contact card (`firstName` and `lastName` required):
+    /// `PUT /v1/numbers/{id}/contact-card`.
+    pub fn set_contact_card(&self, number_id: &str, card: &ContactCard) -> Result<Value, Error> {
+        self.transport
+            .execute(&requests::set_contact_card(number_id, card)?)
+    }
+
+    /// Removes a number's contact card: `DELETE /v1/numbers/{id}/contact-card`.
+    pub fn delete_contact_card(&self, number_id: &str) -> Result<Value, Error> {
+        self.transport
+            .execute(&requests::delete_contact_card(number_id)?)
     }
 
     /// One page of a number's calls, newest first: `GET /v1/numbers/{id}/calls`.

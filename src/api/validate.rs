@@ -7,9 +7,12 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use crate::error::Error;
 use crate::model::agents::AgentSettings;
 use crate::model::calls::{CreateCall, GetCall, ListCalls};
+use crate::model::contacts::{ContactDetails, ListContacts};
 use crate::model::conversations::GetConversation;
 use crate::model::messages::{ListMessages, React, SendMessage};
+use crate::model::numbers::{AvailableQuery, ContactCard, LookupQuery};
 use crate::model::numbers::{CreateNumber, ListNumbers};
+use crate::model::usage::ByAgentQuery;
 use crate::model::webhooks::{DeliveryQuery, SetWebhook};
 use crate::model::Paging;
 
@@ -378,6 +381,112 @@ pub(crate) fn delivery_query(q: &DeliveryQuery) -> Result<(), Error> {
     limit(q.limit, PAGE_LIMIT)?;
     offset(q.offset)?;
     range("hours", q.hours, (1, 24 * 365))
+}
+
+/// Checks a number against a documented range (for other modules).
+pub(crate) fn in_range(field: &str, value: Option<u32>, bounds: (u32, u32)) -> Result<(), Error> {
+    range(field, value, bounds)
+}
+
+/// A required E.164 number.
+pub(crate) fn e164<'a>(field: &str, value: Option<&'a str>) -> Result<&'a str, Error> {
+    match value {
+        Some(v) if is_e164(v) => Ok(v),
+        Some(v) => Err(Error::invalid(
+            field,
+            format_args!("must be an E.164 number such as +15551234567, got {v:?}"),
+        )),
+        None => Err(Error::invalid(field, "is required")),
+    }
+}
+
+/// Checks a contact list query.
+pub(crate) fn list_contacts(q: &ListContacts) -> Result<(), Error> {
+    limit(q.limit, PAGE_LIMIT)?;
+    offset(q.offset)?;
+    text("search", &q.search)
+}
+
+/// Checks a contact: `phoneNumber` and `name` are required to create.
+pub(crate) fn contact(c: &ContactDetails, creating: bool) -> Result<(), Error> {
+    for (field, value) in [("phoneNumber", &c.phone_number), ("name", &c.name)] {
+        match value {
+            None if creating => return Err(Error::invalid(field, "is required")),
+            Some(v) if v.trim().is_empty() => {
+                return Err(Error::invalid(field, "must not be empty"))
+            }
+            _ => {}
+        }
+    }
+    for (field, value) in [
+        ("phoneNumber", &c.phone_number),
+        ("name", &c.name),
+        ("email", &c.email),
+    ] {
+        text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a usage-by-agent query.
+pub(crate) fn by_agent(q: &ByAgentQuery) -> Result<(), Error> {
+    for (field, value) in [("period", &q.period), ("tz", &q.tz)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(Error::invalid(field, "must not be empty"));
+        }
+        text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a search of available numbers.
+pub(crate) fn available(q: &AvailableQuery) -> Result<(), Error> {
+    limit(q.limit, PAGE_LIMIT)?;
+    if let Some(code) = &q.area_code {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(
+                "areaCode",
+                format_args!("must be 3 digits, got {code:?}"),
+            ));
+        }
+    }
+    if let Some(country) = &q.country {
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::invalid(
+                "country",
+                format_args!("must be 2 ASCII letters, got {country:?}"),
+            ));
+        }
+    }
+    for (field, value) in [("city", &q.city), ("state", &q.state), ("zip", &q.zip)] {
+        text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a lookup: 1 to 25 numbers in E.164 form.
+pub(crate) fn lookup(q: &LookupQuery) -> Result<(), Error> {
+    if q.phone_numbers.is_empty() || q.phone_numbers.len() > 25 {
+        return Err(Error::invalid(
+            "phoneNumbers",
+            format_args!("must hold 1 to 25 numbers, got {}", q.phone_numbers.len()),
+        ));
+    }
+    for n in &q.phone_numbers {
+        e164("phoneNumbers", Some(n))?;
+    }
+    Ok(())
+}
+
+/// Checks a contact card: first and last names are required.
+pub(crate) fn contact_card(c: &ContactCard) -> Result<(), Error> {
+    for (field, value) in [("firstName", &c.first_name), ("lastName", &c.last_name)] {
+        match value {
+            Some(v) if !v.trim().is_empty() => text(field, value)?,
+            _ => return Err(Error::invalid(field, "is required")),
+        }
+    }
+    text("displayName", &c.display_name)
 }
 
 /// Checks the query of a conversation read.

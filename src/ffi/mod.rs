@@ -43,12 +43,15 @@ mod agents;
 mod boundary;
 mod calls;
 mod client;
+mod contacts;
 mod conversations;
 mod input;
 mod messages;
 mod numbers;
 mod ops;
+mod raw;
 mod status;
+mod usage;
 mod webhooks;
 
 use std::ffi::c_char;
@@ -57,10 +60,13 @@ pub use agents::*;
 pub use boundary::agentphone_string_free;
 pub use calls::*;
 pub use client::*;
+pub use contacts::*;
 pub use conversations::*;
 pub use messages::*;
 pub use numbers::*;
+pub use raw::*;
 pub use status::*;
+pub use usage::*;
 pub use webhooks::*;
 
 /// The library's version, e.g. `"0.1.0"` (the crate version). The string is static: do not

@@ -8,9 +8,11 @@
 
 pub(crate) mod agents;
 pub(crate) mod calls;
+pub(crate) mod contacts;
 pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod numbers;
+pub(crate) mod usage;
 pub(crate) mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};

@@ -248,6 +248,95 @@ impl ListNumbers {
     }
 }
 
+/// The body of [`crate::Numbers::update`] (`PATCH`): only the fields set change.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateNumber {
+    /// Your own reference for the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// **Schedules an automatic release** at this time (the number is then no longer billed,
+    /// and cannot be got back).
+    #[serde(
+        default,
+        with = "timestamp_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The query of [`crate::Numbers::available`]: numbers that can be bought, filtered.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AvailableQuery {
+    /// A 3-digit area code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_code: Option<String>,
+    /// A city.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// A state or province (two letters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// A ZIP code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<String>,
+    /// A two-letter country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// How many, 1 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The query of [`crate::Numbers::lookup`]: up to 25 numbers in E.164 form.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LookupQuery {
+    /// The numbers to look up.
+    #[serde(default)]
+    pub phone_numbers: Vec<String>,
+}
+
+/// A list answered as `{"data": [...]}` (available numbers, lookups): each entry as the
+/// server sends it (`phoneNumber`, `city`, `lineType`, `rcsEnabled`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberInfoList {
+    /// The entries.
+    pub data: Vec<Extra>,
+    /// Fields this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A number's iMessage contact card.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContactCard {
+    /// The first name (required to set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The last name (required to set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The name shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// An image URL (to set; the answer says `hasAvatar`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+impl CForm for NumberInfoList {
+    fn may_need_rewrite(_: &[u8]) -> bool {
+        false
+    }
+
+    fn rewrite(_: &mut Value) -> bool {
+        false
+    }
+}
+
 impl CForm for PhoneNumber {
     fn may_need_rewrite(body: &[u8]) -> bool {
         has_naive_timestamp(body)

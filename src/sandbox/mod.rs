@@ -39,6 +39,7 @@
 mod agents;
 mod answer;
 mod calls;
+mod contacts;
 mod conversations;
 mod delivery;
 mod faults;
@@ -46,6 +47,8 @@ mod http;
 mod messages;
 mod numbers;
 mod state;
+mod unsimulated;
+mod usage;
 mod webhooks;
 
 use std::collections::VecDeque;
@@ -635,13 +638,16 @@ fn transcript_stream(shared: &Arc<Shared>, call_id: String, request_id: String) 
 type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
 
 /// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 6] = [
+const ROUTES: [Routes; 9] = [
     numbers::route,
     agents::route,
     messages::route,
     conversations::route,
     calls::route,
     webhooks::route,
+    contacts::route,
+    usage::route,
+    unsimulated::route,
 ];
 
 /// Runs one route on the state directly (for the Rust control methods).

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::answer::{
-    agent_not_found, envelope, int_query, invalid_body, is_e164, json_body, method_not_allowed,
-    number_not_found, ok, opt_string, Answer,
+    agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
+    method_not_allowed, number_not_found, ok, opt_string, Answer,
 };
 use super::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
 use crate::model::parse_timestamp;
@@ -18,19 +18,181 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("POST", ["v1", "numbers"]) => state.create(req.body),
         ("GET", ["v1", "numbers"]) => state.list(&req.query),
+        ("GET", ["v1", "numbers", "available"]) => available(&req.query),
+        ("GET", ["v1", "numbers", "lookup"]) => lookup(&req.query),
         ("GET", ["v1", "numbers", id]) => state.get(id),
+        ("PATCH", ["v1", "numbers", id]) => state.update_number(id, req.body),
+        ("GET", ["v1", "numbers", id, "contact-card"]) => match state.number(id) {
+            Some(n) => match &n.contact_card {
+                Some(card) => ok(200, card.clone()),
+                None => envelope(
+                    404,
+                    "CONTACT_CARD_NOT_FOUND",
+                    "This number has no contact card",
+                    Value::Null,
+                ),
+            },
+            None => number_not_found(id),
+        },
+        ("PUT", ["v1", "numbers", id, "contact-card"]) => state.set_contact_card(id, req.body),
+        ("DELETE", ["v1", "numbers", id, "contact-card"]) => match state.number_mut(id) {
+            Some(n) => {
+                n.contact_card = None;
+                Answer {
+                    body: None,
+                    ..ok(204, Value::Null)
+                }
+            }
+            None => number_not_found(id),
+        },
         ("DELETE", ["v1", "numbers", id]) => state.release(id),
         ("GET", ["v1", "numbers", id, "messages"]) => state.messages(id, &req.query),
         ("POST", ["sandbox", "numbers", id, "messages"]) => state.sandbox_deliver(id, req.body),
-        (_, ["v1", "numbers"] | ["v1", "numbers", _] | ["v1", "numbers", _, "messages"]) => {
-            method_not_allowed()
-        }
+        (
+            _,
+            ["v1", "numbers"]
+            | ["v1", "numbers", _]
+            | ["v1", "numbers", _, "messages" | "contact-card"],
+        ) => method_not_allowed(),
         _ => return None,
     };
     Some(answer)
 }
 
+/// The deterministic inventory of numbers that can be bought: (area code, city, state, zip).
+const INVENTORY: [(&str, &str, &str, &str); 6] = [
+    ("415", "San Francisco", "CA", "94103"),
+    ("212", "New York", "NY", "10001"),
+    ("312", "Chicago", "IL", "60601"),
+    ("512", "Austin", "TX", "73301"),
+    ("604", "Vancouver", "BC", "V5K0A1"),
+    ("416", "Toronto", "ON", "M5H2N2"),
+];
+
+/// `GET /v1/numbers/available`: the inventory filtered by the query, five numbers a place.
+fn available(query: &HashMap<String, String>) -> Answer {
+    let limit = match int_query(query, "limit", 20, 1, 100) {
+        Ok(l) => l as usize,
+        Err(a) => return a,
+    };
+    let q = |k: &str| query.get(k).map(|v| v.to_lowercase());
+    let country = q("country").unwrap_or_else(|| "us".into());
+    let data: Vec<Value> = INVENTORY
+        .iter()
+        .filter(|(_, _, state, _)| {
+            let canadian = matches!(*state, "BC" | "ON");
+            (country == "ca") == canadian && (country == "us" || country == "ca")
+        })
+        .filter(|(area, city, state, zip)| {
+            q("areaCode").is_none_or(|v| v == *area)
+                && q("city").is_none_or(|v| city.to_lowercase().contains(&v))
+                && q("state").is_none_or(|v| v == state.to_lowercase())
+                && q("zip").is_none_or(|v| v == zip.to_lowercase())
+        })
+        .flat_map(|(area, city, state, _)| {
+            (0..5).map(move |i| {
+                json!({"phoneNumber": format!("+1{area}555{:04}", 100 + i), "city": city,
+                       "state": state, "rateCenter": city.to_uppercase(), "areaCode": area})
+            })
+        })
+        .take(limit)
+        .collect();
+    ok(200, json!({ "data": data }))
+}
+
+/// `GET /v1/numbers/lookup`: a deterministic line type for each number (mobile unless it ends
+/// in 0, landline then), the country from its prefix, RCS for mobiles.
+fn lookup(query: &HashMap<String, String>) -> Answer {
+    let Some(raw) = query.get("phoneNumbers") else {
+        return invalid_query("phoneNumbers", "", "Field required", "missing");
+    };
+    let numbers: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if numbers.is_empty() || numbers.len() > 25 || !numbers.iter().all(|n| is_e164(n)) {
+        return invalid_query(
+            "phoneNumbers",
+            raw,
+            "1 to 25 E.164 numbers, separated by commas",
+            "value_error",
+        );
+    }
+    let data: Vec<Value> = numbers
+        .iter()
+        .map(|n| {
+            let mobile = !n.ends_with('0');
+            let country = if n.starts_with("+44") {
+                "GB"
+            } else if n.starts_with("+1") {
+                "US"
+            } else {
+                "ZZ"
+            };
+            json!({"phoneNumber": n, "lineType": if mobile { "mobile" } else { "landline" },
+                   "country": country, "rcsEnabled": mobile})
+        })
+        .collect();
+    ok(200, json!({ "data": data }))
+}
+
 impl State {
+    fn update_number(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let external = match opt_string(&req, "externalId") {
+            Ok(e) => e,
+            Err(a) => return a,
+        };
+        let expires = match opt_string(&req, "expiresAt") {
+            Ok(None) => None,
+            Ok(Some(s)) => match parse_timestamp(&s) {
+                Some(t) => Some(t),
+                None => return invalid_body("expiresAt", "must be an ISO 8601 date-time"),
+            },
+            Err(a) => return a,
+        };
+        let Some(n) = self.number_mut(id) else {
+            return number_not_found(id);
+        };
+        if external.is_some() {
+            n.external_id = external;
+        }
+        if expires.is_some() {
+            n.expires_at = expires;
+        }
+        ok(200, n.to_json())
+    }
+
+    fn set_contact_card(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let field = |k: &str| opt_string(&req, k);
+        let (first, last, display, avatar) = match (
+            field("firstName"),
+            field("lastName"),
+            field("displayName"),
+            field("avatarUrl"),
+        ) {
+            (Ok(Some(f)), Ok(Some(l)), Ok(d), Ok(a)) => (f, l, d, a),
+            (Err(a), ..) | (_, Err(a), ..) | (.., Err(a), _) | (.., Err(a)) => return a,
+            _ => return invalid_body("firstName", "firstName and lastName are required"),
+        };
+        let Some(n) = self.number_mut(id) else {
+            return number_not_found(id);
+        };
+        let card = json!({"firstName": first, "lastName": last,
+                          "displayName": display.unwrap_or_else(|| format!("{first} {last}")),
+                          "hasAvatar": avatar.is_some()});
+        n.contact_card = Some(card.clone());
+        ok(200, card)
+    }
+
     fn active_count(&self) -> usize {
         self.numbers.iter().filter(|n| n.status == "active").count()
     }
@@ -123,6 +285,7 @@ impl State {
             external_id: values["externalId"].clone(),
             expires_at,
             imessage_type: values["imessageType"].clone(),
+            contact_card: None,
         };
         let out = rec.to_json();
         self.index.insert(rec.id.clone(), self.numbers.len());

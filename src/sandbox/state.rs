@@ -30,6 +30,8 @@ pub(crate) struct NumberRec {
     pub(super) external_id: Option<String>,
     pub(super) expires_at: Option<DateTime<Utc>>,
     pub(super) imessage_type: Option<String>,
+    /// The iMessage contact card, when set.
+    pub(super) contact_card: Option<Value>,
 }
 
 impl NumberRec {
@@ -188,6 +190,18 @@ pub(crate) struct CallRec {
     pub(super) recording: bool,
 }
 
+/// A contact of the address book.
+#[derive(Debug, Clone)]
+pub(crate) struct ContactRec {
+    pub(super) id: String,
+    pub(super) phone_number: String,
+    pub(super) name: String,
+    pub(super) email: Option<String>,
+    pub(super) notes: Option<String>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
 /// A webhook: where events go and the secret they are signed with.
 #[derive(Debug, Clone)]
 pub(crate) struct WebhookRec {
@@ -273,6 +287,8 @@ pub(crate) struct State {
     pub(super) numbers: Vec<NumberRec>,
     pub(super) index: HashMap<String, usize>,
     pub(super) agents: BTreeMap<String, AgentRec>,
+    pub(super) contacts: Vec<ContactRec>,
+    pub(super) next_contact: u64,
     pub(super) project_webhook: Option<WebhookRec>,
     pub(super) agent_webhooks: HashMap<String, WebhookRec>,
     pub(super) deliveries: Vec<DeliveryRec>,
@@ -334,6 +350,8 @@ impl State {
             numbers: Vec::new(),
             index: HashMap::new(),
             agents: BTreeMap::new(),
+            contacts: Vec::new(),
+            next_contact: 0,
             project_webhook: None,
             agent_webhooks: HashMap::new(),
             deliveries: Vec::new(),

@@ -141,6 +141,19 @@ impl Transport {
         })
     }
 
+    /// Sends the request and returns a 2xx answer's body as received, with its content type
+    /// (raw requests: the caller decodes).
+    pub fn send_raw(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>, Option<String>), Error> {
+        self.exchange(req, |response| {
+            let (status, headers, body) = self.read(response)?;
+            let content_type = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            Ok((status, body, content_type))
+        })
+    }
+
     /// Opens a streamed answer (server-sent events): retried like any request until a 2xx
     /// head arrives, then the body is the caller's to read, with no limit on its length or
     /// duration but the request's read timeout between bytes. Never reopened.
@@ -197,6 +210,10 @@ impl Transport {
             url.push_str(k);
             url.push('=');
             url.extend(utf8_percent_encode(v, QUERY_VALUE));
+        }
+        if let Some(raw) = &req.raw_query {
+            url.push(if req.query.is_empty() { '?' } else { '&' });
+            url.push_str(raw);
         }
         url
     }

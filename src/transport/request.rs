@@ -12,9 +12,6 @@ use crate::error::{Error, ErrorKind};
 pub(crate) enum Method {
     Get,
     Post,
-    // The policy covers every method the API uses; PUT arrives with the contact-card and raw
-    // request operations.
-    #[cfg_attr(not(test), allow(dead_code))]
     Put,
     Patch,
     Delete,
@@ -25,6 +22,18 @@ impl Method {
     /// method the API uses for operations that create (and bill) something.
     pub fn is_idempotent(self) -> bool {
         !matches!(self, Method::Post)
+    }
+
+    /// The method named `name` (upper case, as HTTP spells it).
+    pub fn parse(name: &str) -> Option<Method> {
+        Some(match name {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +57,8 @@ pub(crate) struct ApiRequest {
     pub method: Method,
     pub path: String,
     pub query: Vec<(&'static str, String)>,
+    /// A query string given whole, already percent-encoded (raw requests).
+    pub raw_query: Option<String>,
     pub body: Option<Vec<u8>>,
     /// The answer may be 204 or an empty 200 (release, detach): read that as `{}`.
     pub empty_body_is_object: bool,
@@ -69,6 +80,7 @@ impl ApiRequest {
             method,
             path,
             query: Vec::new(),
+            raw_query: None,
             body: None,
             empty_body_is_object: false,
             timeout: None,

@@ -1,0 +1,130 @@
+//! Contact operations ([`Contacts`]): the address book, and what a number can receive.
+
+use serde_json::Value;
+
+use super::paging::{OffsetIter, OffsetPage};
+use super::validate;
+use crate::error::Error;
+use crate::model::contacts::{
+    Capabilities, CapabilitiesQuery, Contact, ContactDetails, ContactPage, ListContacts,
+};
+use crate::transport::{ApiRequest, Call, Method, Transport};
+
+/// Contact operations, from [`Client::contacts`](crate::Client::contacts).
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts<'a> {
+    pub(crate) transport: &'a Transport,
+}
+
+/// The validated, built requests of the contact operations, sent by [`Contacts`] and the C API.
+pub(crate) mod requests {
+    use super::*;
+
+    pub fn list(query: &ListContacts) -> Result<Call<ContactPage>, Error> {
+        validate::list_contacts(query)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/contacts".into())
+                .query("limit", query.limit)
+                .query("offset", query.offset)
+                .query("search", query.search.as_ref()),
+        ))
+    }
+
+    pub fn create(contact: &ContactDetails) -> Result<Call<Contact>, Error> {
+        validate::contact(contact, true)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Post, "/v1/contacts".into()).json_body(contact)?,
+        ))
+    }
+
+    pub fn get(contact_id: &str) -> Result<Call<Contact>, Error> {
+        let id = validate::segment("contactId", contact_id)?;
+        Ok(Call::new(ApiRequest::new(
+            Method::Get,
+            format!("/v1/contacts/{id}"),
+        )))
+    }
+
+    pub fn update(contact_id: &str, contact: &ContactDetails) -> Result<Call<Contact>, Error> {
+        let id = validate::segment("contactId", contact_id)?;
+        validate::contact(contact, false)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Patch, format!("/v1/contacts/{id}")).json_body(contact)?,
+        ))
+    }
+
+    pub fn delete(contact_id: &str) -> Result<Call<Value>, Error> {
+        let id = validate::segment("contactId", contact_id)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Delete, format!("/v1/contacts/{id}")).empty_body_is_object(),
+        ))
+    }
+
+    pub fn capabilities(query: &CapabilitiesQuery) -> Result<Call<Capabilities>, Error> {
+        let number = validate::e164("phone_number", query.phone_number.as_deref())?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/contacts/capabilities".into())
+                .query("phone_number", Some(number)),
+        ))
+    }
+}
+
+impl<'a> Contacts<'a> {
+    /// One page of contacts: `GET /v1/contacts`.
+    pub fn list(&self, query: &ListContacts) -> Result<ContactPage, Error> {
+        self.transport.execute(&requests::list(query)?)
+    }
+
+    /// Every contact (matching `search`), `page_size` (1 to 100) at a time (see [`OffsetIter`]).
+    pub fn iter(&self, page_size: u32, search: Option<&str>) -> OffsetIter<'a, Contact> {
+        let (contacts, search) = (*self, search.map(str::to_string));
+        OffsetIter::new(
+            |c: &Contact| &c.id,
+            move |offset| {
+                let query = ListContacts {
+                    limit: Some(page_size),
+                    offset: Some(offset),
+                    search: search.clone(),
+                };
+                let page = contacts.list(&query)?;
+                Ok(OffsetPage {
+                    data: page.data,
+                    has_more: Some(page.has_more),
+                    total: page.total,
+                })
+            },
+        )
+    }
+
+    /// Adds a contact: `POST /v1/contacts`. A phone number already in the address book is a
+    /// 409 ([`ErrorKind::Api`](crate::ErrorKind::Api), status 409): never retried.
+    pub fn create(&self, contact: &ContactDetails) -> Result<Contact, Error> {
+        self.transport.execute(&requests::create(contact)?)
+    }
+
+    /// A contact: `GET /v1/contacts/{id}`.
+    pub fn get(&self, contact_id: &str) -> Result<Contact, Error> {
+        self.transport.execute(&requests::get(contact_id)?)
+    }
+
+    /// Changes a contact: `PATCH /v1/contacts/{id}` (409 when the new number belongs to
+    /// another contact).
+    pub fn update(&self, contact_id: &str, contact: &ContactDetails) -> Result<Contact, Error> {
+        self.transport
+            .execute(&requests::update(contact_id, contact)?)
+    }
+
+    /// Removes a contact: `DELETE /v1/contacts/{id}`.
+    pub fn delete(&self, contact_id: &str) -> Result<Value, Error> {
+        self.transport.execute(&requests::delete(contact_id)?)
+    }
+
+    /// Whether a number can receive iMessage and SMS (a live check, 1 to 2 s):
+    /// `GET /v1/contacts/capabilities`.
+    pub fn capabilities(&self, phone_number: &str) -> Result<Capabilities, Error> {
+        let query = CapabilitiesQuery {
+            phone_number: Some(phone_number.to_string()),
+        };
+        self.transport.execute(&requests::capabilities(&query)?)
+    }
+}

@@ -1,0 +1,218 @@
+//! A request to any endpoint ([`RawRequest`], from [`Client::request`](crate::Client::request)),
+//! on the same path as the typed operations: the key, the sub-account, timeouts, the size
+//! limit, the error shapes, and the retry policy by method.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+use crate::transport::{ApiRequest, Method, Transport};
+
+/// Query values given by [`RawRequest::query`] are encoded like form values (`+` as `%2B`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A request to any endpoint, built then sent with [`RawRequest::send`].
+///
+/// The path is relative to the client's base URL and can never leave it: it starts with `/`,
+/// and a scheme, a host, `//`, a `.` or `..` segment (encoded or not), a backslash, a fragment,
+/// a control character, a space or a non-ASCII character is refused before anything is sent.
+/// A query in the path is passed as given and must be validly percent-encoded; values added
+/// with [`RawRequest::query`] are encoded here.
+///
+/// Retries follow the method: GET, PUT, PATCH and DELETE like a read; POST never sent again
+/// once it may have reached the server ([`Error::may_have_succeeded`]).
+#[derive(Debug)]
+pub struct RawRequest<'a> {
+    transport: &'a Transport,
+    request: Result<ApiRequest, Error>,
+}
+
+impl<'a> RawRequest<'a> {
+    pub(crate) fn new(
+        transport: &'a Transport,
+        method: &str,
+        path_and_query: &str,
+    ) -> RawRequest<'a> {
+        RawRequest {
+            transport,
+            request: build(method, path_and_query),
+        }
+    }
+
+    /// Adds `key=value` to the query, encoding both.
+    pub fn query(mut self, key: &str, value: &str) -> Self {
+        if let Ok(r) = &mut self.request {
+            let pair = format!(
+                "{}={}",
+                utf8_percent_encode(key, QUERY_VALUE),
+                utf8_percent_encode(value, QUERY_VALUE)
+            );
+            r.raw_query = Some(match r.raw_query.take() {
+                Some(q) if !q.is_empty() => format!("{q}&{pair}"),
+                _ => pair,
+            });
+        }
+        self
+    }
+
+    /// Sends this JSON body (a GET takes none).
+    pub fn json<T: Serialize>(mut self, body: &T) -> Self {
+        self.request = self.request.and_then(|r| {
+            if r.method == Method::Get {
+                return Err(Error::invalid("body", "a GET request takes no body"));
+            }
+            r.json_body(body)
+        });
+        self
+    }
+
+    /// Sends the request and decodes a 2xx answer as `T` (an empty answer as JSON `null`, so
+    /// `serde_json::Value` gives `Null` and `Option<_>` gives `None`).
+    pub fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let text = self.send_text()?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("response is not the requested type: {e}"),
+            )
+        })
+    }
+
+    /// The answer's JSON text as received (`null` for an empty 2xx body); a 2xx body that is
+    /// not JSON is an [`ErrorKind::Decode`] error naming its content type.
+    pub(crate) fn send_text(self) -> Result<String, Error> {
+        let request = self.request?;
+        let (status, body, content_type) = self.transport.send_raw(&request)?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok("null".into());
+        }
+        match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+            Ok(_) => {
+                String::from_utf8(body).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
+            }
+            Err(e) => Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the answer is not JSON (Content-Type {}): {e}",
+                    content_type.as_deref().unwrap_or("not given")
+                ),
+            )
+            .with_status(status)),
+        }
+    }
+}
+
+/// The method and the checked path and query.
+fn build(method: &str, path_and_query: &str) -> Result<ApiRequest, Error> {
+    let m = Method::parse(method).ok_or_else(|| {
+        Error::invalid(
+            "method",
+            format_args!("must be GET, POST, PUT, PATCH or DELETE, got {method:?}"),
+        )
+    })?;
+    let (path, query) = check_path(path_and_query)?;
+    let mut request = ApiRequest::new(m, path.to_string());
+    request.raw_query = query.map(str::to_string);
+    Ok(request)
+}
+
+/// Splits and checks a path and query relative to the base URL (see [`RawRequest`]).
+pub(crate) fn check_path(path_and_query: &str) -> Result<(&str, Option<&str>), Error> {
+    let bad = |rule: &str| Error::invalid("path", format_args!("{rule}, got {path_and_query:?}"));
+    if !path_and_query.starts_with('/') {
+        return Err(bad(
+            "must start with / (relative to the base URL; no scheme or host)",
+        ));
+    }
+    if let Some(c) = path_and_query
+        .chars()
+        .find(|c| c.is_control() || *c == ' ' || !c.is_ascii())
+    {
+        return Err(bad(&format!(
+            "must not contain {c:?} (a control character, a space or non-ASCII: percent-encode it)"
+        )));
+    }
+    if path_and_query.contains('#') {
+        return Err(bad("must not contain a fragment (#)"));
+    }
+    if path_and_query.contains('\\') {
+        return Err(bad("must not contain a backslash"));
+    }
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    if path.contains("//") {
+        return Err(bad("must not contain // (it could name another host)"));
+    }
+    if !valid_percent_encoding(path) || query.is_some_and(|q| !valid_percent_encoding(q)) {
+        return Err(bad(
+            "must be validly percent-encoded (% and two hex digits)",
+        ));
+    }
+    for segment in path.split('/').skip(1) {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        if decoded == "." || decoded == ".." {
+            return Err(bad("must not contain a . or .. segment (encoded or not)"));
+        }
+    }
+    Ok((path, query))
+}
+
+fn valid_percent_encoding(s: &str) -> bool {
+    let b = s.as_bytes();
+    (0..b.len()).all(|i| {
+        b[i] != b'%'
+            || (i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_could_leave_the_base_url_are_refused() {
+        for bad in [
+            "//host/x",
+            "/../x",
+            "/v1/%2e%2e/x",
+            "/v1/%2E%2E/x",
+            "/v1/./x",
+            "http://x/",
+            "\\\\x",
+            "/v1\\x",
+            "/v1 x",
+            "/v1#f",
+            "/v1/x?y=#f",
+            "/v1/\u{7}",
+            "/v1/é",
+            "v1/x",
+            "",
+            "/v1//x",
+            "/v1/%zz",
+            "/v1/x?q=%2",
+            "/v1/x?q=a b",
+        ] {
+            let e = check_path(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+            assert!(e.message().starts_with("path: "), "{e}");
+        }
+        for good in [
+            "/v1/usage/daily?days=7",
+            "/v1/contacts/capabilities?phone_number=%2B15551234567",
+            "/integrations/whatsapp/status",
+            "/v1/a.b/..c/x%2Fy",
+            "/",
+        ] {
+            assert!(check_path(good).is_ok(), "{good}");
+        }
+        let e = build("FETCH", "/v1").unwrap_err();
+        assert!(e.message().starts_with("method: must be GET"), "{e}");
+    }
+}

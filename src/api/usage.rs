@@ -1,0 +1,76 @@
+//! Usage reports ([`UsageReports`]): the account's counters, per day, per month, per number,
+//! per agent.
+
+use super::validate;
+use crate::error::Error;
+use crate::model::usage::{ByAgentQuery, DailyQuery, MonthlyQuery, Usage, UsageReport};
+use crate::transport::{ApiRequest, Call, Method, Transport};
+
+/// Usage reports, from [`Client::usage`](crate::Client::usage).
+#[derive(Debug, Clone, Copy)]
+pub struct UsageReports<'a> {
+    pub(crate) transport: &'a Transport,
+}
+
+/// The validated, built requests of the usage reports, sent by [`UsageReports`] and the C API.
+pub(crate) mod requests {
+    use super::*;
+
+    pub fn get() -> Call<Usage> {
+        Call::new(ApiRequest::new(Method::Get, "/v1/usage".into()))
+    }
+
+    pub fn daily(query: &DailyQuery) -> Result<Call<UsageReport>, Error> {
+        validate::in_range("days", query.days, (1, 365))?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/usage/daily".into()).query("days", query.days),
+        ))
+    }
+
+    pub fn monthly(query: &MonthlyQuery) -> Result<Call<UsageReport>, Error> {
+        validate::in_range("months", query.months, (1, 120))?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/usage/monthly".into()).query("months", query.months),
+        ))
+    }
+
+    pub fn by_number() -> Call<UsageReport> {
+        Call::new(ApiRequest::new(Method::Get, "/v1/usage/by-number".into()))
+    }
+
+    pub fn by_agent(query: &ByAgentQuery) -> Result<Call<UsageReport>, Error> {
+        validate::by_agent(query)?;
+        Ok(Call::new(
+            ApiRequest::new(Method::Get, "/v1/usage/by-agent".into())
+                .query("period", query.period.as_ref())
+                .query("tz", query.tz.as_ref()),
+        ))
+    }
+}
+
+impl UsageReports<'_> {
+    /// Plan, limits and counters: `GET /v1/usage`.
+    pub fn get(&self) -> Result<Usage, Error> {
+        self.transport.execute(&requests::get())
+    }
+
+    /// Per day: `GET /v1/usage/daily`.
+    pub fn daily(&self, query: &DailyQuery) -> Result<UsageReport, Error> {
+        self.transport.execute(&requests::daily(query)?)
+    }
+
+    /// Per month: `GET /v1/usage/monthly`.
+    pub fn monthly(&self, query: &MonthlyQuery) -> Result<UsageReport, Error> {
+        self.transport.execute(&requests::monthly(query)?)
+    }
+
+    /// Per number: `GET /v1/usage/by-number`.
+    pub fn by_number(&self) -> Result<UsageReport, Error> {
+        self.transport.execute(&requests::by_number())
+    }
+
+    /// Per agent, for a period: `GET /v1/usage/by-agent`.
+    pub fn by_agent(&self, query: &ByAgentQuery) -> Result<UsageReport, Error> {
+        self.transport.execute(&requests::by_agent(query)?)
+    }
+}

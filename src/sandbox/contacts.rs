@@ -1,0 +1,221 @@
+//! The sandbox's contacts: `/v1/contacts...` (the address book, with the API's 409 for a
+//! number already in it) and a deterministic capabilities check.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use super::answer::{
+    envelope, int_query, invalid_body, invalid_query, is_e164, json_body, method_not_allowed, ok,
+    opt_string, Answer,
+};
+use super::state::{now_micros, ContactRec, Routed, State};
+use crate::model::format_timestamp;
+
+/// The contact routes.
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+    let answer = match (req.method, req.segments.as_slice()) {
+        ("GET", ["v1", "contacts"]) => state.list_contacts(&req.query),
+        ("POST", ["v1", "contacts"]) => state.create_contact(req.body),
+        ("GET", ["v1", "contacts", "capabilities"]) => capabilities(&req.query),
+        ("GET", ["v1", "contacts", id]) => match state.contacts.iter().find(|c| c.id == *id) {
+            Some(c) => ok(200, c.to_json()),
+            None => contact_not_found(id),
+        },
+        ("PATCH", ["v1", "contacts", id]) => state.update_contact(id, req.body),
+        ("DELETE", ["v1", "contacts", id]) => {
+            let before = state.contacts.len();
+            state.contacts.retain(|c| c.id != *id);
+            match state.contacts.len() < before {
+                true => Answer {
+                    body: None,
+                    ..ok(204, Value::Null)
+                },
+                false => contact_not_found(id),
+            }
+        }
+        (_, ["v1", "contacts"] | ["v1", "contacts", _]) => method_not_allowed(),
+        _ => return None,
+    };
+    Some(answer)
+}
+
+fn contact_not_found(id: &str) -> Answer {
+    envelope(
+        404,
+        "CONTACT_NOT_FOUND",
+        &format!("Contact {id} not found"),
+        Value::Null,
+    )
+}
+
+/// A phone number in E.164 form: separators dropped, a 10-digit number taken as +1.
+fn normalize(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    let e164 = if phone.trim_start().starts_with('+') {
+        format!("+{digits}")
+    } else if digits.len() == 10 {
+        format!("+1{digits}")
+    } else {
+        format!("+{digits}")
+    };
+    is_e164(&e164).then_some(e164)
+}
+
+/// iMessage for numbers ending in an even digit, SMS for every number: deterministic, so that
+/// tests can rely on it.
+fn capabilities(query: &HashMap<String, String>) -> Answer {
+    let Some(raw) = query.get("phone_number") else {
+        return invalid_query("phone_number", "", "Field required", "missing");
+    };
+    let Some(number) = normalize(raw) else {
+        return invalid_query(
+            "phone_number",
+            raw,
+            "Input should be a phone number",
+            "value_error",
+        );
+    };
+    let imessage = number.bytes().last().is_some_and(|d| (d - b'0') % 2 == 0);
+    ok(
+        200,
+        json!({"phoneNumber": number, "capabilities": {"imessage": imessage, "sms": true},
+               "checkedAt": format_timestamp(&now_micros())}),
+    )
+}
+
+impl ContactRec {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "phoneNumber": self.phone_number, "name": self.name,
+            "email": self.email, "notes": self.notes,
+            "createdAt": format_timestamp(&self.created_at),
+            "updatedAt": format_timestamp(&self.updated_at),
+        })
+    }
+}
+
+/// The fields of a create or update, checked.
+fn fields(req: &Map<String, Value>) -> Result<[Option<String>; 4], Answer> {
+    let phone = match opt_string(req, "phoneNumber")? {
+        Some(p) => Some(
+            normalize(&p).ok_or_else(|| invalid_body("phoneNumber", "is not a phone number"))?,
+        ),
+        None => None,
+    };
+    Ok([
+        phone,
+        opt_string(req, "name")?,
+        opt_string(req, "email")?,
+        opt_string(req, "notes")?,
+    ])
+}
+
+impl State {
+    fn phone_taken(&self, phone: &str, except: Option<&str>) -> Option<Answer> {
+        self.contacts
+            .iter()
+            .any(|c| c.phone_number == phone && Some(c.id.as_str()) != except)
+            .then(|| {
+                envelope(
+                    409,
+                    "CONTACT_EXISTS",
+                    &format!("A contact with phone number {phone} already exists"),
+                    Value::Null,
+                )
+            })
+    }
+
+    fn list_contacts(&self, query: &HashMap<String, String>) -> Answer {
+        let (limit, offset) = match (
+            int_query(query, "limit", 50, 1, 100),
+            int_query(query, "offset", 0, 0, i64::MAX),
+        ) {
+            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
+            (Err(a), _) | (_, Err(a)) => return a,
+        };
+        let search = query.get("search").map(|s| s.to_lowercase());
+        let matching: Vec<&ContactRec> = self
+            .contacts
+            .iter()
+            .filter(|c| {
+                search
+                    .as_deref()
+                    .is_none_or(|s| c.name.to_lowercase().contains(s) || c.phone_number.contains(s))
+            })
+            .collect();
+        let data: Vec<Value> = matching
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|c| c.to_json())
+            .collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": offset.saturating_add(limit) < matching.len(),
+                   "total": matching.len()}),
+        )
+    }
+
+    fn create_contact(&mut self, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let [phone, name, email, notes] = match fields(&req) {
+            Ok(f) => f,
+            Err(a) => return a,
+        };
+        let (Some(phone), Some(name)) = (phone, name) else {
+            return invalid_body("phoneNumber", "phoneNumber and name are required");
+        };
+        if let Some(conflict) = self.phone_taken(&phone, None) {
+            return conflict;
+        }
+        self.next_contact += 1;
+        let now = now_micros();
+        let rec = ContactRec {
+            id: format!("ct_sbx{:06}", self.next_contact),
+            phone_number: phone,
+            name,
+            email,
+            notes,
+            created_at: now,
+            updated_at: now,
+        };
+        let out = rec.to_json();
+        self.contacts.push(rec);
+        ok(201, out)
+    }
+
+    fn update_contact(&mut self, id: &str, body: &[u8]) -> Answer {
+        let req = match json_body(body) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let [phone, name, email, notes] = match fields(&req) {
+            Ok(f) => f,
+            Err(a) => return a,
+        };
+        if let Some(conflict) = phone.as_deref().and_then(|p| self.phone_taken(p, Some(id))) {
+            return conflict;
+        }
+        let Some(c) = self.contacts.iter_mut().find(|c| c.id == id) else {
+            return contact_not_found(id);
+        };
+        if let Some(p) = phone {
+            c.phone_number = p;
+        }
+        if let Some(n) = name {
+            c.name = n;
+        }
+        if email.is_some() {
+            c.email = email;
+        }
+        if notes.is_some() {
+            c.notes = notes;
+        }
+        c.updated_at = now_micros();
+        ok(200, c.to_json())
+    }
+}
