@@ -16,29 +16,28 @@ fn target_dir() -> PathBuf {
     exe.ancestors().nth(3).unwrap().to_path_buf()
 }
 
-/// The venv's python, with the SDK installed (once).
+/// The venv's python, with the SDK installed (once). Only this file's tests use it, and they
+/// take turns here, so that two never build it at once.
 fn sdk_python() -> PathBuf {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let venv = target_dir().join("python-sdk");
     let python = venv.join("bin/python");
     let ready = |p: &Path| {
         Command::new(p)
-            .args([
-                "-c",
-                "import agentphone, requests; assert agentphone.__version__ == '0.20.3'",
-            ])
+            .args(["-c", "import agentphone, requests; assert agentphone.__version__ == '0.20.3'"])
             .status()
             .is_ok_and(|s| s.success())
     };
     if !ready(&python) {
+        // A half-built venv from an interrupted run is built again.
+        let _ = std::fs::remove_dir_all(&venv);
         let status = Command::new("python3")
             .args(["-m", "venv"])
             .arg(&venv)
             .status()
             .expect("python3 -m venv");
-        assert!(
-            status.success(),
-            "creating the venv failed (python3-venv installed?)"
-        );
+        assert!(status.success(), "creating the venv failed (python3-venv installed?)");
         let status = Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "agentphone==0.20.3"])
             .status()
