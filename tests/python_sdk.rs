@@ -25,7 +25,10 @@ fn sdk_python() -> PathBuf {
     let python = venv.join("bin/python");
     let ready = |p: &Path| {
         Command::new(p)
-            .args(["-c", "import agentphone, requests; assert agentphone.__version__ == '0.20.3'"])
+            .args([
+                "-c",
+                "import agentphone, requests; assert agentphone.__version__ == '0.20.3'",
+            ])
             .status()
             .is_ok_and(|s| s.success())
     };
@@ -37,7 +40,10 @@ fn sdk_python() -> PathBuf {
             .arg(&venv)
             .status()
             .expect("python3 -m venv");
-        assert!(status.success(), "creating the venv failed (python3-venv installed?)");
+        assert!(
+            status.success(),
+            "creating the venv failed (python3-venv installed?)"
+        );
         let status = Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "agentphone==0.20.3"])
             .status()
