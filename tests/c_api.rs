@@ -176,8 +176,8 @@ fn c_test_suite_passes_against_the_sandbox() {
     assert!(out.status.success(), "C tests failed: {stdout}");
     assert!(stdout.contains(", 0 failed"), "{stdout}");
 
-    // Invalid input never reached the server: four creates (the valid ones), one send, one
-    // call, one agent, no typo'd key.
+    // Invalid input never reached the server: five number creates and two contact creates
+    // (the valid ones), one send, one call, one agent, no typo'd key.
     let requests = sandbox.requests();
     let count = |method: &str, path: &str| {
         requests
@@ -185,7 +185,8 @@ fn c_test_suite_passes_against_the_sandbox() {
             .filter(|r| r.method == method && r.path == path)
             .count()
     };
-    assert_eq!(count("POST", "/v1/numbers"), 4);
+    assert_eq!(count("POST", "/v1/numbers"), 5);
+    assert_eq!(count("POST", "/v1/contacts"), 2);
     assert_eq!(count("POST", "/v1/messages"), 1);
     assert_eq!(count("POST", "/v1/calls"), 1);
     assert_eq!(count("POST", "/v1/agents"), 1);
@@ -196,6 +197,12 @@ fn c_test_suite_passes_against_the_sandbox() {
     assert!(requests
         .iter()
         .all(|r| !r.path.is_empty() && !r.path.contains(' ')));
+    // No raw path that would leave the base URL was sent.
+    assert!(requests.iter().all(|r| r.path.starts_with("/v1/")
+        && !r.path.contains("//")
+        && !r.path.contains("..")
+        && !r.path.to_ascii_lowercase().contains("%2e")));
+    assert_eq!(count("GET", "/v1/usage/daily"), 2);
 }
 
 /// Compiles a quickstart, runs it against a fresh sandbox, and checks it left nothing billed.

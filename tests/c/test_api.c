@@ -747,6 +747,118 @@ static void *worker(void *arg) {
   return (void *)ok;
 }
 
+/* The rest of the API: the raw request (and paths that would leave the base URL), contacts,
+ * usage reports and the number extras. */
+static void test_rest(agentphone_client *c) {
+  static const char *escaping[] = {"//host",  "/../x",  "/v1/%2e%2e/x", "http://x/",
+                                   "\\\\x",   "/v1 x",  "/v1#f",        "v1/usage",
+                                   "/v1/./x", "/v1/\x01"};
+  char *out = NULL;
+  char num[64] = {0};
+  char contact[64] = {0};
+  const char *p;
+  size_t i;
+  agentphone_status st;
+
+  /* Raw request: any endpoint on the same path; the answer as received. */
+  expect(agentphone_request(c, "GET", "/v1/usage/daily?days=7", NULL, &out), &out, AGENTPHONE_OK,
+         "\"days\":7", "raw GET");
+  expect(agentphone_request(c, "GET", "/v1/sub-accounts", NULL, &out), &out, AGENTPHONE_API_ERROR,
+         "\"apiCode\":\"NOT_SIMULATED\"", "raw unsimulated");
+  expect(agentphone_request(c, "GET", "/v1/usage", "{}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "a GET request takes no body", "raw GET with body");
+  expect(agentphone_request(c, "FETCH", "/v1/usage", NULL, &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "\"message\":\"method: ", "raw bad method");
+  expect(agentphone_request(c, "POST", "/v1/contacts", "{\"name\": ", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "\"message\":\"body_json: ", "raw bad JSON");
+  expect(agentphone_request(c, "GET", NULL, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "\"message\":\"path: ", "raw NULL path");
+  CHECK(agentphone_request(c, "GET", "/v1/usage", NULL, NULL) == AGENTPHONE_INVALID_ARGUMENT,
+        "raw NULL out");
+  for (i = 0; i < sizeof escaping / sizeof escaping[0]; i++) {
+    st = agentphone_request(c, "GET", escaping[i], NULL, &out);
+    CHECK(st == AGENTPHONE_INVALID_ARGUMENT, "raw path %s: %s", escaping[i], out);
+    CHECK(has(out, "\"message\":\"path: "), "raw path %s: %s", escaping[i], out);
+    agentphone_string_free(out);
+    out = NULL;
+  }
+
+  /* Contacts: create, a duplicate (409, sent once), search, update, delete. */
+  st = agentphone_contacts_create(
+      c, "{\"phoneNumber\": \"(555) 000-1111\", \"name\": \"Ada\", \"email\": \"ada@example.com\"}",
+      &out);
+  CHECK(st == AGENTPHONE_OK && has(out, "\"phoneNumber\":\"+15550001111\""), "contact: %s", out);
+  p = out ? strstr(out, "\"id\":\"") : NULL;
+  if (p != NULL) sscanf(p + 6, "%63[^\"]", contact);
+  agentphone_string_free(out);
+  out = NULL;
+  expect(agentphone_contacts_create(c, "{\"phoneNumber\": \"+15550001111\", \"name\": \"Again\"}",
+                                    &out),
+         &out, AGENTPHONE_API_ERROR, "\"status\":409", "contact duplicate");
+  expect(agentphone_contacts_create(c, "{\"name\": \"Nobody\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "phoneNumber", "contact without number");
+  expect(agentphone_contacts_list(c, "{\"search\": \"ad\", \"limit\": 10}", &out), &out,
+         AGENTPHONE_OK, "\"total\":1", "contacts search");
+  expect(agentphone_contacts_list(c, "{\"limit\": 0}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "limit", "contacts limit 0");
+  expect(agentphone_contacts_get(c, contact, &out), &out, AGENTPHONE_OK, "\"name\":\"Ada\"",
+         "contact get");
+  expect(agentphone_contacts_update(c, contact, "{\"notes\": \"VIP\"}", &out), &out, AGENTPHONE_OK,
+         "\"notes\":\"VIP\"", "contact update");
+  expect(agentphone_contacts_delete(c, contact, &out), &out, AGENTPHONE_OK, NULL, "contact delete");
+  expect(agentphone_contacts_get(c, contact, &out), &out, AGENTPHONE_NOT_FOUND, NULL,
+         "contact gone");
+  expect(agentphone_contacts_capabilities(c, "{\"phone_number\": \"+15551234562\"}", &out), &out,
+         AGENTPHONE_OK, "\"phoneNumber\":\"+15551234562\"", "capabilities");
+  expect(agentphone_contacts_capabilities(c, "{\"phone_number\": \"5551234\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "phone_number", "capabilities not E.164");
+  expect(agentphone_contacts_capabilities(c, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "phone_number", "capabilities NULL");
+
+  /* Usage reports. */
+  expect(agentphone_usage_get(c, &out), &out, AGENTPHONE_OK, "\"stats\"", "usage");
+  expect(agentphone_usage_daily(c, "{\"days\": 3}", &out), &out, AGENTPHONE_OK, "\"days\":3",
+         "usage daily");
+  expect(agentphone_usage_daily(c, "{\"days\": 0}", &out), &out, AGENTPHONE_INVALID_ARGUMENT,
+         "days", "usage daily 0");
+  expect(agentphone_usage_monthly(c, NULL, &out), &out, AGENTPHONE_OK, "\"months\":6",
+         "usage monthly");
+  expect(agentphone_usage_by_number(c, &out), &out, AGENTPHONE_OK, "\"data\":[", "by number");
+  expect(agentphone_usage_by_agent(c, "{\"period\": \"week\", \"tz\": \"Europe/Paris\"}", &out),
+         &out, AGENTPHONE_OK, "\"data\":[", "by agent");
+
+  /* Number extras. */
+  expect(agentphone_numbers_available(c, "{\"areaCode\": \"415\", \"limit\": 2}", &out), &out,
+         AGENTPHONE_OK, "\"areaCode\":\"415\"", "available");
+  expect(agentphone_numbers_lookup(c, "{\"phoneNumbers\": [\"+15551234567\"]}", &out), &out,
+         AGENTPHONE_OK, "\"lineType\"", "lookup");
+  expect(agentphone_numbers_lookup(c, "{\"phoneNumbers\": []}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "phoneNumbers", "lookup empty");
+  st = agentphone_numbers_create(c, NULL, &out);
+  CHECK(st == AGENTPHONE_OK, "extras number: %s", out);
+  p = out ? strstr(out, "\"id\":\"") : NULL;
+  if (p != NULL) sscanf(p + 6, "%63[^\"]", num);
+  agentphone_string_free(out);
+  out = NULL;
+  expect(agentphone_numbers_update(c, num, "{\"externalId\": \"order-7\"}", &out), &out,
+         AGENTPHONE_OK, "\"externalId\":\"order-7\"", "number update");
+  expect(agentphone_numbers_update(c, num, "{\"expiresAt\": \"soon\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "expiresAt", "number update bad date");
+  expect(agentphone_numbers_contact_card_get(c, num, &out), &out, AGENTPHONE_NOT_FOUND, NULL,
+         "no card yet");
+  expect(agentphone_numbers_contact_card_set(c, num, "{\"lastName\": \"Lovelace\"}", &out), &out,
+         AGENTPHONE_INVALID_ARGUMENT, "firstName", "card without first name");
+  expect(agentphone_numbers_contact_card_set(
+             c, num, "{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}", &out),
+         &out, AGENTPHONE_OK, "\"displayName\":\"Ada Lovelace\"", "card set");
+  expect(agentphone_numbers_contact_card_get(c, num, &out), &out, AGENTPHONE_OK,
+         "\"firstName\":\"Ada\"", "card get");
+  expect(agentphone_numbers_contact_card_delete(c, num, &out), &out, AGENTPHONE_OK, NULL,
+         "card delete");
+  expect(agentphone_numbers_release(c, num, &out), &out, AGENTPHONE_OK, "\"success\":true",
+         "release extras number");
+}
+
 static void test_threads(agentphone_client *c) {
   pthread_t threads[THREADS];
   long total = 0;
@@ -784,6 +896,7 @@ int main(int argc, char **argv) {
   test_webhook_config(c);
   test_webhook_verify();
   test_edit_in_place(c);
+  test_rest(c);
   test_threads(c);
   agentphone_client_free(c);
 
