@@ -1,5 +1,6 @@
-"""Every messaging, conversation, agent and call operation of the official Python SDK
-(agentphone 0.20.3), against the sandbox whose URL and key are in the environment.
+"""Every messaging, conversation, agent, call, contact, usage and number operation of the
+official Python SDK (agentphone 0.20.3), against the sandbox whose URL and key are in the
+environment.
 Prints "ok <operation>" for each; exits non-zero at the first failure."""
 import os
 
@@ -100,3 +101,54 @@ ok("agents.delete")
 assert client.numbers.get(number.id).agent_id is None
 client.numbers.release(number.id)
 ok("numbers.release")
+
+available = client.numbers.available(area_code="415", limit=2)
+assert len(available) == 2 and available[0].area_code == "415"
+ok("numbers.available")
+looked = client.numbers.lookup(["+15551234567", "+442071234560"])
+assert [e.line_type for e in looked] == ["mobile", "landline"]
+ok("numbers.lookup")
+extra = client.numbers.buy()
+assert client.numbers.update(extra.id, external_id="order-7").external_id == "order-7"
+ok("numbers.update")
+card = client.numbers.set_contact_card(extra.id, "Ada", "Lovelace")
+assert card["displayName"] == "Ada Lovelace"
+ok("numbers.set_contact_card")
+assert client.numbers.get_contact_card(extra.id)["firstName"] == "Ada"
+ok("numbers.get_contact_card")
+client.numbers.delete_contact_card(extra.id)
+ok("numbers.delete_contact_card")
+
+contact = client.contacts.create("(555) 000-1111", "Ada", email="ada@example.com")
+assert contact.phone_number == "+15550001111"
+ok("contacts.create")
+client.contacts.create("+15550002222", "Bob")
+found = client.contacts.list(search="ad")
+assert found.total == 1 and found.data[0].id == contact.id
+ok("contacts.list")
+assert client.contacts.get(contact.id).email == "ada@example.com"
+ok("contacts.get")
+changed = client.contacts.update(contact.id, notes="VIP")
+assert changed.notes == "VIP" and changed.name == "Ada"
+ok("contacts.update")
+client.contacts.delete(contact.id)
+assert client.contacts.list().total == 1
+ok("contacts.delete")
+caps = client.contacts.get_capabilities("+15551234562")
+assert caps["phoneNumber"] == "+15551234562" and "imessage" in caps["capabilities"]
+ok("contacts.get_capabilities")
+
+usage = client.usage.get()
+assert usage.stats.total_messages == 2 and usage.stats.total_calls == 1
+ok("usage.get")
+daily = client.usage.get_daily(days=3)
+assert daily.days == 3 and len(daily.data) == 3 and daily.data[-1].messages == 2
+ok("usage.get_daily")
+monthly = client.usage.get_monthly(months=2)
+assert monthly.months == 2 and monthly.data[-1].calls == 1
+ok("usage.get_monthly")
+assert sum(row["messages"] for row in client.usage.get_by_number()) == 2
+ok("usage.get_by_number")
+assert "data" in client.usage.get_by_agent(period="week")
+ok("usage.get_by_agent")
+client.numbers.release(extra.id)
