@@ -1,6 +1,6 @@
 //! A blocking client of the [AgentPhone](https://agentphone.ai) API for Rust, C and C++:
 //! numbers, messages and conversations, agents, and calls (placing them, waiting for them,
-//! following their transcript live, downloading recordings).
+//! following their transcript live, downloading recordings), webhooks, contacts and usage.
 //!
 //! No async runtime, no system TLS library: HTTP is [`ureq`] over rustls with the bundled web PKI
 //! roots. The same crate builds `libagentphone.so` for C (see [`ffi`] and
@@ -138,6 +138,24 @@
 //! [`Error::retry_after`] when the server gave them; [`Error::is_retryable`] and
 //! [`Error::may_have_succeeded`] say what may be done next. The API key never appears in any
 //! `Display` or `Debug` output.
+//!
+//! # Endpoints without a typed function
+//!
+//! [`Client::request`] reaches any other endpoint on the same path as the typed operations (the
+//! key, timeouts, limits, the error shape, the retry policy by method). Its path is relative to
+//! the base URL and can never leave it; see [`RawRequest`].
+//!
+//! ```no_run
+//! # fn main() -> Result<(), agentphone::Error> {
+//! let client = agentphone::Client::from_env()?;
+//! let stats: serde_json::Value = client
+//!     .request("GET", "/v1/webhooks/deliveries/stats")
+//!     .query("hours", "48")
+//!     .send()?;
+//! println!("{}", stats["successRate"]);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Receiving webhooks
 //!
