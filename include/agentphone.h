@@ -733,8 +733,8 @@ enum agentphone_status agentphone_numbers_contact_card_delete(const struct agent
  once it may have reached the server, with `"mayHaveSucceeded": true` when its outcome is
  unknown).
 
- `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE`. `path` (with any query) is relative
- to the base URL, e.g. `"/v1/usage/daily?days=7"`, and can never leave it: it starts with
+ `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE`. `path_and_query` is relative to
+ the base URL, e.g. `"/v1/usage/daily?days=7"`, and can never leave it: it starts with
  `/`, and a scheme, host, `//`, a `.` or `..` segment (encoded or not), a backslash, a
  fragment, a control character, a space or a non-ASCII character is
  `AGENTPHONE_INVALID_ARGUMENT` with nothing sent. The query is passed as given: encode its
@@ -745,12 +745,12 @@ enum agentphone_status agentphone_numbers_contact_card_delete(const struct agent
  2xx answer that is not JSON is `AGENTPHONE_DECODE_ERROR` naming its content type.
 
  # Safety
- `client` is a live handle; `method` and `path` are NUL-terminated; `body_json` is
+ `client` is a live handle; `method` and `path_and_query` are NUL-terminated; `body_json` is
  NULL or NUL-terminated; `out` points to writable storage for one pointer.
  */
 enum agentphone_status agentphone_request(const struct agentphone_client *client,
                                           const char *method,
-                                          const char *path,
+                                          const char *path_and_query,
                                           const char *body_json,
                                           char **out);
 

@@ -123,7 +123,12 @@ fn build(method: &str, path_and_query: &str) -> Result<ApiRequest, Error> {
 
 /// Splits and checks a path and query relative to the base URL (see [`RawRequest`]).
 pub(crate) fn check_path(path_and_query: &str) -> Result<(&str, Option<&str>), Error> {
-    let bad = |rule: &str| Error::invalid("path", format_args!("{rule}, got {path_and_query:?}"));
+    let bad = |rule: &str| {
+        Error::invalid(
+            "path_and_query",
+            format_args!("{rule}, got {path_and_query:?}"),
+        )
+    };
     if !path_and_query.starts_with('/') {
         return Err(bad(
             "must start with / (relative to the base URL; no scheme or host)",
@@ -201,7 +206,7 @@ mod tests {
         ] {
             let e = check_path(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
-            assert!(e.message().starts_with("path: "), "{e}");
+            assert!(e.message().starts_with("path_and_query: "), "{e}");
         }
         for good in [
             "/v1/usage/daily?days=7",

@@ -15,8 +15,8 @@ use crate::error::Error;
 /// once it may have reached the server, with `"mayHaveSucceeded": true` when its outcome is
 /// unknown).
 ///
-/// `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE`. `path` (with any query) is relative
-/// to the base URL, e.g. `"/v1/usage/daily?days=7"`, and can never leave it: it starts with
+/// `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE`. `path_and_query` is relative to
+/// the base URL, e.g. `"/v1/usage/daily?days=7"`, and can never leave it: it starts with
 /// `/`, and a scheme, host, `//`, a `.` or `..` segment (encoded or not), a backslash, a
 /// fragment, a control character, a space or a non-ASCII character is
 /// `AGENTPHONE_INVALID_ARGUMENT` with nothing sent. The query is passed as given: encode its
@@ -27,13 +27,13 @@ use crate::error::Error;
 /// 2xx answer that is not JSON is `AGENTPHONE_DECODE_ERROR` naming its content type.
 ///
 /// # Safety
-/// `client` is a live handle; `method` and `path` are NUL-terminated; `body_json` is
+/// `client` is a live handle; `method` and `path_and_query` are NUL-terminated; `body_json` is
 /// NULL or NUL-terminated; `out` points to writable storage for one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn agentphone_request(
     client: *const agentphone_client,
     method: *const c_char,
-    path: *const c_char,
+    path_and_query: *const c_char,
     body_json: *const c_char,
     out: *mut *mut c_char,
 ) -> agentphone_status {
@@ -43,7 +43,7 @@ pub unsafe extern "C" fn agentphone_request(
             (
                 client_ref(client)?,
                 req_str("method", method)?,
-                req_str("path", path)?,
+                req_str("path_and_query", path_and_query)?,
                 opt_str("body_json", body_json)?,
             )
         };

@@ -772,13 +772,13 @@ static void test_rest(agentphone_client *c) {
   expect(agentphone_request(c, "POST", "/v1/contacts", "{\"name\": ", &out), &out,
          AGENTPHONE_INVALID_ARGUMENT, "\"message\":\"body_json: ", "raw bad JSON");
   expect(agentphone_request(c, "GET", NULL, NULL, &out), &out, AGENTPHONE_INVALID_ARGUMENT,
-         "\"message\":\"path: ", "raw NULL path");
+         "\"message\":\"path_and_query: ", "raw NULL path");
   CHECK(agentphone_request(c, "GET", "/v1/usage", NULL, NULL) == AGENTPHONE_INVALID_ARGUMENT,
         "raw NULL out");
   for (i = 0; i < sizeof escaping / sizeof escaping[0]; i++) {
     st = agentphone_request(c, "GET", escaping[i], NULL, &out);
     CHECK(st == AGENTPHONE_INVALID_ARGUMENT, "raw path %s: %s", escaping[i], out);
-    CHECK(has(out, "\"message\":\"path: "), "raw path %s: %s", escaping[i], out);
+    CHECK(has(out, "\"message\":\"path_and_query: "), "raw path %s: %s", escaping[i], out);
     agentphone_string_free(out);
     out = NULL;
   }
