@@ -55,6 +55,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The version of this header; agentphone_version() and agentphone_version_number() give the
+   library's, which may be newer at run time. */
+#define AGENTPHONE_VERSION_MAJOR 0
+#define AGENTPHONE_VERSION_MINOR 1
+#define AGENTPHONE_VERSION_PATCH 0
+#define AGENTPHONE_VERSION_STRING "0.1.0"
+#define AGENTPHONE_VERSION_NUM \
+  ((AGENTPHONE_VERSION_MAJOR << 16) | (AGENTPHONE_VERSION_MINOR << 8) | AGENTPHONE_VERSION_PATCH)
+/* True when this header is version x.y.z or newer. */
+#define AGENTPHONE_VERSION_AT_LEAST(x, y, z) \
+  (AGENTPHONE_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
+
+
 /*
  The result of every call. The numbers are fixed forever and never reused.
  */
@@ -128,6 +141,13 @@ extern "C" {
  free it.
  */
 const char *agentphone_version(void);
+
+/*
+ The library's version as a number, `(major << 16) | (minor << 8) | patch`: the same formula
+ as `AGENTPHONE_VERSION_NUM` in the header, so a program can compare the library it runs
+ with the header it was built against.
+ */
+uint32_t agentphone_version_number(void);
 
 /*
  Attaches a number to an agent (`POST /v1/agents/{agentId}/numbers`). On `AGENTPHONE_OK`,

@@ -75,3 +75,24 @@ pub use webhooks::*;
 pub extern "C" fn agentphone_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
+
+/// The library's version as a number, `(major << 16) | (minor << 8) | patch`: the same formula
+/// as `AGENTPHONE_VERSION_NUM` in the header, so a program can compare the library it runs
+/// with the header it was built against.
+#[no_mangle]
+pub extern "C" fn agentphone_version_number() -> u32 {
+    const fn parse(s: &str) -> u32 {
+        let b = s.as_bytes();
+        let mut n = 0;
+        let mut i = 0;
+        while i < b.len() {
+            n = n * 10 + (b[i] - b'0') as u32;
+            i += 1;
+        }
+        n
+    }
+    const MAJOR: u32 = parse(env!("CARGO_PKG_VERSION_MAJOR"));
+    const MINOR: u32 = parse(env!("CARGO_PKG_VERSION_MINOR"));
+    const PATCH: u32 = parse(env!("CARGO_PKG_VERSION_PATCH"));
+    (MAJOR << 16) | (MINOR << 8) | PATCH
+}

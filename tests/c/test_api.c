@@ -91,6 +91,30 @@ static void test_static_strings(void) {
   CHECK(strcmp(agentphone_status_name(2147483647), "UNKNOWN") == 0, "INT_MAX");
   CHECK(strlen(agentphone_version()) >= 5 && strchr(agentphone_version(), '.') != NULL, "%s",
         agentphone_version());
+  /* The header's macros and the library agree, and the number is (major << 16 | minor << 8 |
+   * patch) of the string: each part is checked against the string, not only the formula. */
+  {
+    unsigned major = 0, minor = 0, patch = 0;
+    char text[32];
+    CHECK(sscanf(agentphone_version(), "%u.%u.%u", &major, &minor, &patch) == 3, "%s",
+          agentphone_version());
+    CHECK(agentphone_version_number() == ((major << 16) | (minor << 8) | patch), "%u vs %s",
+          (unsigned)agentphone_version_number(), agentphone_version());
+    CHECK(strcmp(AGENTPHONE_VERSION_STRING, agentphone_version()) == 0, "header %s, library %s",
+          AGENTPHONE_VERSION_STRING, agentphone_version());
+    CHECK(AGENTPHONE_VERSION_NUM == agentphone_version_number(), "header %u, library %u",
+          (unsigned)AGENTPHONE_VERSION_NUM, (unsigned)agentphone_version_number());
+    snprintf(text, sizeof text, "%d.%d.%d", AGENTPHONE_VERSION_MAJOR, AGENTPHONE_VERSION_MINOR,
+             AGENTPHONE_VERSION_PATCH);
+    CHECK(strcmp(text, AGENTPHONE_VERSION_STRING) == 0, "%s", text);
+    CHECK(AGENTPHONE_VERSION_AT_LEAST(0, 0, 0) &&
+              AGENTPHONE_VERSION_AT_LEAST(AGENTPHONE_VERSION_MAJOR, AGENTPHONE_VERSION_MINOR,
+                                          AGENTPHONE_VERSION_PATCH) &&
+              !AGENTPHONE_VERSION_AT_LEAST(AGENTPHONE_VERSION_MAJOR, AGENTPHONE_VERSION_MINOR,
+                                           AGENTPHONE_VERSION_PATCH + 1) &&
+              !AGENTPHONE_VERSION_AT_LEAST(AGENTPHONE_VERSION_MAJOR, AGENTPHONE_VERSION_MINOR + 1, 0),
+          "AT_LEAST");
+  }
   agentphone_string_free(NULL);
   agentphone_client_free(NULL);
 }
