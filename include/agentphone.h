@@ -1,8 +1,9 @@
 /*
- * agentphone.h: the C API of the AgentPhone phone-numbers client (libagentphone).
+ * agentphone.h: the C API of the AgentPhone client (libagentphone).
  *
- * Build:  cargo build --release      -> target/release/libagentphone.so (and .a)
- * Use:    #include "agentphone.h"    cc app.c -Iinclude -Ltarget/release -lagentphone
+ * Install: make install PREFIX=/usr/local   (header, libagentphone.so.0.MINOR and .a,
+ *          pkg-config and CMake files; see the README's "Install for C and C++")
+ * Use:     #include <agentphone.h>          cc app.c $(pkg-config --cflags --libs agentphone)
  *
  * Conventions
  * - Status: every operation returns an agentphone_status. The numbers are fixed forever and

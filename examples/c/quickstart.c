@@ -1,9 +1,9 @@
 /*
  * The whole lifecycle of a phone number from C: create, attach, list, read messages, release.
  *
- *   cargo build --release
- *   cc -std=c99 -Wall -Wextra -pedantic examples/c/quickstart.c -Iinclude \
- *      -Ltarget/release -lagentphone -Wl,-rpath,"$PWD/target/release" -o quickstart
+ *   make install PREFIX="$PWD/prefix" && export PKG_CONFIG_PATH="$PWD/prefix/lib/pkgconfig"
+ *   cc -std=c99 -Wall -Wextra -pedantic examples/c/quickstart.c -o quickstart \
+ *      $(pkg-config --cflags --libs agentphone) -Wl,-rpath,"$PWD/prefix/lib"
  *   AGENTPHONE_API_KEY=... [AGENTPHONE_BASE_URL=...] [AGENTPHONE_AGENT_ID=agt_...] ./quickstart
  *
  * Offline, point it at the sandbox: `cargo run --features sandbox --bin agentphone-sandbox`

@@ -1,8 +1,8 @@
 // The lifecycle of a phone number from C++17, with RAII owning every handle and string.
 //
-//   cargo build --release
-//   c++ -std=c++17 -Wall -Wextra -pedantic examples/cpp/quickstart.cpp -Iinclude
-//       -Ltarget/release -lagentphone -Wl,-rpath,"$PWD/target/release" -o quickstart_cpp
+//   make install PREFIX="$PWD/prefix" && export PKG_CONFIG_PATH="$PWD/prefix/lib/pkgconfig"
+//   c++ -std=c++17 -Wall -Wextra -pedantic examples/cpp/quickstart.cpp -o quickstart_cpp
+//       $(pkg-config --cflags --libs agentphone) -Wl,-rpath,"$PWD/prefix/lib"
 //   AGENTPHONE_API_KEY=... AGENTPHONE_BASE_URL=... ./quickstart_cpp
 #include <cstdio>
 #include <cstdlib>
