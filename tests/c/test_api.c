@@ -829,7 +829,7 @@ static void test_rest(agentphone_client *c) {
          "contact get");
   expect(agentphone_contacts_update(c, contact, "{\"notes\": \"VIP\"}", &out), &out, AGENTPHONE_OK,
          "\"notes\":\"VIP\"", "contact update");
-  expect(agentphone_contacts_delete(c, contact, &out), &out, AGENTPHONE_OK, NULL, "contact delete");
+  expect(agentphone_contacts_delete(c, contact, &out), &out, AGENTPHONE_OK, "{}", "contact delete");
   expect(agentphone_contacts_get(c, contact, &out), &out, AGENTPHONE_NOT_FOUND, NULL,
          "contact gone");
   expect(agentphone_contacts_capabilities(c, "{\"phone_number\": \"+15551234562\"}", &out), &out,
@@ -877,7 +877,7 @@ static void test_rest(agentphone_client *c) {
          &out, AGENTPHONE_OK, "\"displayName\":\"Ada Lovelace\"", "card set");
   expect(agentphone_numbers_contact_card_get(c, num, &out), &out, AGENTPHONE_OK,
          "\"firstName\":\"Ada\"", "card get");
-  expect(agentphone_numbers_contact_card_delete(c, num, &out), &out, AGENTPHONE_OK, NULL,
+  expect(agentphone_numbers_contact_card_delete(c, num, &out), &out, AGENTPHONE_OK, "{}",
          "card delete");
   expect(agentphone_numbers_release(c, num, &out), &out, AGENTPHONE_OK, "\"success\":true",
          "release extras number");
