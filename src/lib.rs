@@ -180,6 +180,10 @@ pub mod webhook;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use api::agents::Agents;
 pub use api::calls::{Calls, Recording, TranscriptStream, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT};
 pub use api::contacts::Contacts;

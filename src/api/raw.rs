@@ -108,7 +108,7 @@ impl<'a> RawRequest<'a> {
 }
 
 /// The method and the checked path and query.
-fn build(method: &str, path_and_query: &str) -> Result<ApiRequest, Error> {
+pub(crate) fn build(method: &str, path_and_query: &str) -> Result<ApiRequest, Error> {
     let m = Method::parse(method).ok_or_else(|| {
         Error::invalid(
             "method",

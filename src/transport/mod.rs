@@ -201,21 +201,7 @@ impl Transport {
     }
 
     fn url(&self, req: &ApiRequest) -> String {
-        let base = &self.settings.base_url;
-        let mut url = String::with_capacity(base.len() + req.path.len() + 32);
-        url.push_str(base);
-        url.push_str(&req.path);
-        for (i, (k, v)) in req.query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(k);
-            url.push('=');
-            url.extend(utf8_percent_encode(v, QUERY_VALUE));
-        }
-        if let Some(raw) = &req.raw_query {
-            url.push(if req.query.is_empty() { '?' } else { '&' });
-            url.push_str(raw);
-        }
-        url
+        request_url(&self.settings.base_url, req)
     }
 
     fn attempt(&self, req: &ApiRequest, url: &str) -> Result<Response<Body>, (Error, Failure)> {
@@ -441,6 +427,25 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         wait.to_std().unwrap_or(Duration::ZERO)
     };
     Some(wait.min(RETRY_AFTER_CEILING))
+}
+
+/// The URL of a request: the base URL, the path, the encoded query pairs, then the raw query
+/// (already checked to be validly encoded).
+pub(crate) fn request_url(base: &str, req: &ApiRequest) -> String {
+    let mut url = String::with_capacity(base.len() + req.path.len() + 32);
+    url.push_str(base);
+    url.push_str(&req.path);
+    for (i, (k, v)) in req.query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(k);
+        url.push('=');
+        url.extend(utf8_percent_encode(v, QUERY_VALUE));
+    }
+    if let Some(raw) = &req.raw_query {
+        url.push(if req.query.is_empty() { '?' } else { '&' });
+        url.push_str(raw);
+    }
+    url
 }
 
 #[cfg(test)]
