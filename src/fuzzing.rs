@@ -3,12 +3,12 @@
 
 use crate::transport::sse::SseParser;
 
+/// Dispatched events as `(event, data)` pairs.
+pub type Events = Vec<(String, String)>;
+
 /// Feeds `chunks` to the transcript stream's event parser in turn. Returns the events as
 /// `(event, data)` pairs, or `Err(events so far)` when a line is longer than `max_line`.
-pub fn sse_events(
-    chunks: &[&[u8]],
-    max_line: usize,
-) -> Result<Vec<(String, String)>, Vec<(String, String)>> {
+pub fn sse_events(chunks: &[&[u8]], max_line: usize) -> Result<Events, Events> {
     let mut parser = SseParser::new(max_line);
     let mut events = Vec::new();
     for chunk in chunks {
