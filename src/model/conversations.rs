@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    add_total, contains, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps,
-    timestamp, timestamp_opt, CForm, Extra,
+    add_total, canonical_message_keys, contains, has_naive_timestamp, lacks_total, rewrite_each,
+    rewrite_timestamps, timestamp, timestamp_opt, CForm, Extra,
 };
 
 /// A conversation, as listed (`GET /v1/conversations`) or read with its recent messages
@@ -340,26 +340,12 @@ impl CForm for ConversationMessage {
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        let mut changed = rewrite_timestamps(value, &["receivedAt", "deliveredAt", "readAt"]);
-        let Some(obj) = value.as_object_mut() else {
-            return changed;
-        };
-        for (canonical, others) in [
-            ("fromNumber", &["from_", "from"][..]),
-            ("toNumber", &["to"]),
-        ] {
-            for other in others {
-                if let Some(v) = obj.remove(*other) {
-                    changed = true;
-                    obj.entry(canonical).or_insert(v);
-                }
-            }
-        }
-        if let Some(body @ Value::Null) = obj.get_mut("body") {
-            *body = Value::String(String::new());
-            changed = true;
-        }
+        let changed = rewrite_timestamps(value, &["receivedAt", "deliveredAt", "readAt"]);
         changed
+            | canonical_message_keys(
+                value,
+                &[("fromNumber", &["from_", "from"]), ("toNumber", &["to"])],
+            )
     }
 }
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp, timestamp_opt,
-    CForm, Extra,
+    canonical_message_keys, contains, has_naive_timestamp, rewrite_each, rewrite_timestamps,
+    timestamp, timestamp_opt, CForm, Extra,
 };
 
 /// A message received by (or sent from) a number.
@@ -400,24 +400,13 @@ impl CForm for Message {
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        let mut changed = rewrite_timestamps(value, &["receivedAt"]);
-        let Some(obj) = value.as_object_mut() else {
-            return changed;
-        };
+        let changed = rewrite_timestamps(value, &["receivedAt"]);
         // The spellings in the order the typed decoding prefers them.
-        for (canonical, others) in [("from_", ["from", "fromNumber"]), ("to", ["toNumber", ""])] {
-            for other in others.into_iter().filter(|o| !o.is_empty()) {
-                if let Some(v) = obj.remove(other) {
-                    changed = true;
-                    obj.entry(canonical).or_insert(v);
-                }
-            }
-        }
-        if let Some(body @ Value::Null) = obj.get_mut("body") {
-            *body = Value::String(String::new());
-            changed = true;
-        }
         changed
+            | canonical_message_keys(
+                value,
+                &[("from_", &["from", "fromNumber"]), ("to", &["toNumber"])],
+            )
     }
 }
 

@@ -143,6 +143,29 @@ pub(crate) fn rewrite_timestamps(value: &mut Value, keys: &[&str]) -> bool {
     changed
 }
 
+/// Moves a message's sender and recipient to their canonical keys: for each `(canonical,
+/// spellings)`, every spelling present is removed and the first found fills the canonical key
+/// if it is absent. A null `body` becomes `""`. True when anything changed.
+pub(crate) fn canonical_message_keys(value: &mut Value, renames: &[(&str, &[&str])]) -> bool {
+    let Some(obj) = value.as_object_mut() else {
+        return false;
+    };
+    let mut changed = false;
+    for (canonical, spellings) in renames {
+        for spelling in *spellings {
+            if let Some(v) = obj.remove(*spelling) {
+                changed = true;
+                obj.entry(*canonical).or_insert(v);
+            }
+        }
+    }
+    if let Some(body @ Value::Null) = obj.get_mut("body") {
+        *body = Value::String(String::new());
+        changed = true;
+    }
+    changed
+}
+
 /// Adds `"total": null` to a list page that has no `total`.
 pub(crate) fn add_total(value: &mut Value) -> bool {
     match value.as_object_mut() {
