@@ -54,21 +54,27 @@ fn lib_dir() -> &'static Path {
         assert!(status.success(), "building libagentphone.so failed");
         let lib = target.join(dir.file_name().unwrap());
         assert!(lib.join("libagentphone.so").exists());
-        // A program records the library's soname and loads that name at run time, as from an
-        // installed tree (build.rs sets it).
-        let soname = lib.join(soname());
+        // A program records the library's soname (build.rs sets it) and loads that name at
+        // run time, as from an installed tree.
+        let soname = lib.join(soname(&lib.join("libagentphone.so")));
         let _ = std::fs::remove_file(&soname);
         std::os::unix::fs::symlink("libagentphone.so", &soname).unwrap();
         lib
     })
 }
 
-/// `libagentphone.so.0.MINOR` (`.so.MAJOR` from 1.0), as build.rs sets it.
-fn soname() -> String {
-    match env!("CARGO_PKG_VERSION_MAJOR") {
-        "0" => format!("libagentphone.so.0.{}", env!("CARGO_PKG_VERSION_MINOR")),
-        major => format!("libagentphone.so.{major}"),
-    }
+/// The SONAME the shared library was linked with, read back with `readelf`.
+fn soname(library: &Path) -> String {
+    let out = Command::new("readelf")
+        .arg("-d")
+        .arg(library)
+        .output()
+        .expect("readelf (binutils)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find(|l| l.contains("(SONAME)"))
+        .and_then(|l| Some(l.split_once('[')?.1.strip_suffix(']')?.to_string()))
+        .unwrap_or_else(|| panic!("{} has no SONAME", library.display()))
 }
 
 /// Compiles `source` (C99 or C++17) against the header and the cdylib.
