@@ -74,36 +74,69 @@ impl<'a> RawRequest<'a> {
     /// Sends the request and decodes a 2xx answer as `T` (an empty answer as JSON `null`, so
     /// `serde_json::Value` gives `Null` and `Option<_>` gives `None`).
     pub fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
-        let text = self.send_text()?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::new(
+        let answer = self.exchange()?;
+        // Parsed once on success; only a failure is parsed again, to say which kind it was.
+        serde_json::from_slice(answer.json()).map_err(|e| match answer.not_json() {
+            Some(error) => error,
+            None => Error::new(
                 ErrorKind::Decode,
                 format!("response is not the requested type: {e}"),
-            )
+            ),
         })
     }
 
     /// The answer's JSON text as received (`null` for an empty 2xx body); a 2xx body that is
     /// not JSON is an [`ErrorKind::Decode`] error naming its content type.
     pub(crate) fn send_text(self) -> Result<String, Error> {
+        let answer = self.exchange()?;
+        if let Some(error) = answer.not_json() {
+            return Err(error);
+        }
+        let json = answer.json().to_vec();
+        String::from_utf8(json).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
+    }
+
+    fn exchange(self) -> Result<Answer, Error> {
         let request = self.request?;
         let (status, body, content_type) = self.transport.send_raw(&request)?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok("null".into());
+        Ok(Answer {
+            status,
+            body,
+            content_type,
+        })
+    }
+}
+
+/// A 2xx answer to a raw request.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    content_type: Option<String>,
+}
+
+impl Answer {
+    /// The body as JSON text: `null` when it is empty.
+    fn json(&self) -> &[u8] {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &self.body
         }
-        match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-            Ok(_) => {
-                String::from_utf8(body).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
-            }
-            Err(e) => Err(Error::new(
+    }
+
+    /// The error for a body that is not JSON at all, naming its content type.
+    fn not_json(&self) -> Option<Error> {
+        let e = serde_json::from_slice::<serde::de::IgnoredAny>(self.json()).err()?;
+        Some(
+            Error::new(
                 ErrorKind::Decode,
                 format!(
                     "the answer is not JSON (Content-Type {}): {e}",
-                    content_type.as_deref().unwrap_or("not given")
+                    self.content_type.as_deref().unwrap_or("not given")
                 ),
             )
-            .with_status(status)),
-        }
+            .with_status(self.status),
+        )
     }
 }
 
