@@ -91,6 +91,17 @@ fn a_raw_request_travels_the_same_safe_path() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
     assert!(e.message().contains("Content-Type audio/wav"), "{e}");
+    // JSON of another shape than the one asked for is a decode error that says so.
+    let e = c
+        .request("GET", "/v1/usage")
+        .send::<Vec<u32>>()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    assert!(
+        e.message()
+            .starts_with("response is not the requested type"),
+        "{e}"
+    );
     let e = c
         .request("GET", "/v1/sub-accounts")
         .send::<Value>()
