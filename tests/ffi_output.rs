@@ -218,3 +218,50 @@ fn an_absurd_retry_after_is_reported_clamped_not_wrapped() {
         (json!(true), json!(false))
     );
 }
+
+/// Found by the `c_results` fuzz target: the agents list and the webhook delivery log were
+/// handed out without the `total` the header promises, and a `total` inside an item hid a
+/// missing top-level one from the number list.
+#[test]
+fn every_page_gets_its_promised_total_whatever_its_items_hold() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/v1/agents")
+        .match_query(Matcher::Any)
+        .with_body(r#"{"data":[],"hasMore":false}"#)
+        .create();
+    server
+        .mock("GET", "/v1/webhooks/deliveries")
+        .match_query(Matcher::Any)
+        .with_body(r#"{"items":[],"offset":0,"limit":50}"#)
+        .create();
+    server
+        .mock("GET", "/v1/numbers")
+        .match_query(Matcher::Any)
+        .with_body(
+            r#"{"data":[{"id":"n1","phoneNumber":"+1","country":"US","status":"active","createdAt":"2025-01-15T10:45:00Z","total":7}],"hasMore":false}"#,
+        )
+        .create();
+    let c = client(&server);
+    // SAFETY: live handle, NULL queries.
+    let (st, agents) = call(|out| unsafe { agentphone_agents_list(c.0, ptr::null(), out) });
+    assert_eq!(st, agentphone_status::AGENTPHONE_OK, "{agents}");
+    let agents: Value = serde_json::from_str(&agents).unwrap();
+    assert_eq!(agents, json!({"data": [], "hasMore": false, "total": null}));
+    // SAFETY: as above.
+    let (_, log) = call(|out| unsafe { agentphone_webhooks_deliveries(c.0, ptr::null(), out) });
+    let log: Value = serde_json::from_str(&log).unwrap();
+    assert_eq!(
+        log,
+        json!({"items": [], "offset": 0, "limit": 50, "total": null})
+    );
+    // SAFETY: as above.
+    let (_, numbers) = call(|out| unsafe { agentphone_numbers_list(c.0, ptr::null(), out) });
+    let numbers: Value = serde_json::from_str(&numbers).unwrap();
+    assert_eq!(numbers["total"], Value::Null);
+    assert!(
+        numbers.as_object().unwrap().contains_key("total"),
+        "{numbers}"
+    );
+    assert_eq!(numbers["data"][0]["total"], 7);
+}

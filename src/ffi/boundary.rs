@@ -119,29 +119,28 @@ pub(crate) fn boundary(
     status
 }
 
-/// Sends a call and returns its result in the C contract's form (see [`CForm`]): the body as
-/// received when nothing needs rewriting, else the body with the rewrites made.
+/// Sends a call and returns its result in the C contract's form (see [`c_form`]).
 pub(crate) fn send<T: DeserializeOwned + CForm>(
     transport: &Transport,
     call: &Call<T>,
 ) -> Result<String, CallError> {
-    let text = transport.send(&call.request, |body| {
-        // The documented shape, checked exactly as the Rust API decodes it.
-        serde_json::from_slice::<T>(body).map_err(|e| e.to_string())?;
-        if T::may_need_rewrite(body) {
-            let mut value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-            if T::rewrite(&mut value) {
-                return serde_json::to_string(&value).map_err(|e| e.to_string());
-            }
-        }
-        String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
-    })?;
-    Ok(text)
+    Ok(transport.send(&call.request, c_form::<T>)?)
 }
 
-/// Borrows a C string argument as UTF-8; NULL is `None`.
-///
-/// SAFETY (for callers): `s` is NULL or points to a NUL-terminated string valid for the call.
+/// A 2xx body in the C contract's form (see [`CForm`]): the body as received when nothing needs
+/// rewriting, else the body with the rewrites made. Refused, with the reason, when the body does
+/// not decode as `T` exactly as the Rust API decodes it.
+pub(crate) fn c_form<T: DeserializeOwned + CForm>(body: &[u8]) -> Result<String, String> {
+    serde_json::from_slice::<T>(body).map_err(|e| e.to_string())?;
+    if T::may_need_rewrite(body) {
+        let mut value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if T::rewrite(&mut value) {
+            return serde_json::to_string(&value).map_err(|e| e.to_string());
+        }
+    }
+    String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+}
+
 pub(crate) unsafe fn opt_str<'a>(
     name: &str,
     s: *const c_char,

@@ -40,12 +40,12 @@
 #![allow(non_camel_case_types)]
 
 mod agents;
-mod boundary;
+pub(crate) mod boundary;
 mod calls;
 mod client;
 mod contacts;
 mod conversations;
-mod input;
+pub(crate) mod input;
 mod messages;
 mod numbers;
 mod ops;

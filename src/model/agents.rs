@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp_opt, CForm, Extra};
+use super::{
+    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
+    CForm, Extra,
+};
 
 /// An agent: its id, creation time and attached numbers, and its settings (the fields of
 /// [`AgentSettings`]).
@@ -374,11 +377,11 @@ impl CForm for Agent {
 
 impl CForm for AgentPage {
     fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body)
+        has_naive_timestamp(body) || lacks_total(body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", Agent::rewrite)
+        rewrite_each(value, "data", Agent::rewrite) | add_total(value)
     }
 }
 

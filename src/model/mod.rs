@@ -177,9 +177,48 @@ pub(crate) fn add_total(value: &mut Value) -> bool {
     }
 }
 
-/// Whether a list page's bytes have no `total` key (then [`add_total`] has work to do).
+/// Whether a list page's bytes have no `total` key at the top level (then [`add_total`] has
+/// work to do). A `total` inside an item does not count.
 pub(crate) fn lacks_total(body: &[u8]) -> bool {
-    !contains(body, b"\"total\"")
+    !has_top_level_key(body, b"total")
+}
+
+/// Whether the top-level object of `body` (JSON that has already decoded) has the key `key`
+/// spelled without escapes. Linear, without allocating: a scan of the bytes that tracks strings
+/// and nesting. False for a body whose top level is not an object.
+pub(crate) fn has_top_level_key(body: &[u8], key: &[u8]) -> bool {
+    let mut depth = 0usize;
+    // Inside the top-level object, where the next string is a key.
+    let mut key_next = false;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < body.len() && body[end] != b'"' {
+                    end += if body[end] == b'\\' { 2 } else { 1 };
+                }
+                if key_next && body.get(start..end) == Some(key) {
+                    return true;
+                }
+                key_next = false;
+                i = end + 1;
+                continue;
+            }
+            b'{' => {
+                depth += 1;
+                key_next = depth == 1;
+            }
+            b'[' if depth == 0 => return false,
+            b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => key_next = depth == 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A result passed through as the server sent it (untyped answers: transcripts, raw requests).
@@ -260,6 +299,23 @@ pub(crate) mod timestamp_opt {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn top_level_keys_are_told_from_nested_ones_and_from_values() {
+        use super::has_top_level_key as has;
+        assert!(has(br#"{"data": [], "total": 3}"#, b"total"));
+        assert!(has(br#" {"total":null}"#, b"total"));
+        assert!(!has(
+            br#"{"data": [{"total": 1}], "hasMore": false}"#,
+            b"total"
+        ));
+        assert!(!has(br#"{"data": {"x": {"total": 1}}}"#, b"total"));
+        assert!(!has(br#"{"note": "total", "a": "\"total\""}"#, b"total"));
+        assert!(!has(br#"{"note": "x\\", "data": "total"}"#, b"total"));
+        assert!(has(br#"{"note": "x\\", "total": 0}"#, b"total"));
+        assert!(!has(br#"[{"total": 1}]"#, b"total"));
+        assert!(!has(b"", b"total"));
+    }
+
     use super::*;
 
     #[test]

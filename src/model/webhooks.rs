@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{has_naive_timestamp, rewrite_each, rewrite_timestamps, timestamp_opt, CForm, Extra};
+use super::{
+    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
+    CForm, Extra,
+};
 use crate::error::{Error, ErrorKind};
 
 /// A webhook (`GET /v1/webhooks`, `POST /v1/webhooks`, and per agent).
@@ -557,13 +560,13 @@ impl<T: CForm> CForm for Option<T> {
 
 impl CForm for DeliveryPage {
     fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body)
+        has_naive_timestamp(body) || lacks_total(body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
         rewrite_each(value, "items", |d| {
             rewrite_timestamps(d, &["lastAttemptAt", "nextRetryAt", "createdAt"])
-        })
+        }) | add_total(value)
     }
 }
 

@@ -87,6 +87,7 @@ pub enum Reply {
 
 /// A response with a JSON (or other, or empty) body.
 pub struct Response {
+    /// The HTTP status.
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
@@ -240,7 +241,7 @@ fn accept_loop(
 }
 
 /// Why a request could not be read.
-enum ReadError {
+pub(super) enum ReadError {
     /// The connection closed, or stayed idle, before a new request began: close silently.
     Idle,
     /// The request is bad: answer this, then close.
@@ -249,17 +250,28 @@ enum ReadError {
     Io,
 }
 
-/// Reads from the connection into `buf`, within `deadline`. Ok(0) at end of stream.
-fn read_more(stream: &TcpStream, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(io::ErrorKind::TimedOut.into());
+/// Where a connection's bytes come from: its socket, or bytes in memory for the fuzz target.
+pub(super) trait Source {
+    /// Reads what has arrived (at most [`READ_CHUNK`] bytes) into `buf`, waiting no later than
+    /// `deadline`. Ok(0) at end of stream.
+    fn read_more(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize>;
+}
+
+/// The most bytes one read takes from the connection.
+pub(super) const READ_CHUNK: usize = 8192;
+
+impl Source for &TcpStream {
+    fn read_more(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.set_read_timeout(Some(left))?;
+        let mut chunk = [0u8; READ_CHUNK];
+        let n = (&**self).read(&mut chunk)?;
+        buf.extend_from_slice(&chunk[..n]);
+        Ok(n)
     }
-    stream.set_read_timeout(Some(left))?;
-    let mut chunk = [0u8; 8192];
-    let n = (&*stream).read(&mut chunk)?;
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(n)
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -271,13 +283,13 @@ fn is_timeout(e: &io::Error) -> bool {
 
 /// Reads one request. `buf` holds bytes already received (a pipelined request) and keeps what
 /// follows this request.
-fn read_request(
-    stream: &TcpStream,
+pub(super) fn read_request(
+    stream: &mut impl Source,
     buf: &mut Vec<u8>,
     limits: Limits,
 ) -> Result<(Request, bool), ReadError> {
     if buf.is_empty() {
-        match read_more(stream, buf, Instant::now() + limits.idle) {
+        match stream.read_more(buf, Instant::now() + limits.idle) {
             Ok(0) => return Err(ReadError::Idle),
             Ok(_) => {}
             Err(e) if is_timeout(&e) => return Err(ReadError::Idle),
@@ -308,7 +320,7 @@ fn read_request(
                 )))
             }
         }
-        match read_more(stream, buf, deadline) {
+        match stream.read_more(buf, deadline) {
             Ok(0) => return Err(ReadError::Io),
             Ok(_) => {}
             Err(e) if is_timeout(&e) => return Err(too_slow()),
@@ -321,6 +333,10 @@ fn read_request(
     let bad = |msg: &str| ReadError::Answer(Response::error(400, msg));
     let method = parsed.method.unwrap_or_default().to_string();
     let target = parsed.path.unwrap_or_default().to_string();
+    if !target.starts_with('/') {
+        // Only origin-form (`/path?query`): the API has no `*` or absolute-form targets.
+        return Err(bad("the request target must be a path starting with /"));
+    }
     let http10 = parsed.version == Some(0);
     let mut map = HashMap::new();
     let mut length: Option<usize> = None;
@@ -353,7 +369,7 @@ fn read_request(
     }
     buf.drain(..head_len);
     while buf.len() < length {
-        match read_more(stream, buf, deadline) {
+        match stream.read_more(buf, deadline) {
             Ok(0) => return Err(ReadError::Io),
             Ok(_) => {}
             Err(e) if is_timeout(&e) => return Err(too_slow()),
@@ -409,7 +425,7 @@ fn serve_connection(
     stream.set_write_timeout(Some(limits.write))?;
     let mut buf = Vec::new();
     loop {
-        let (request, keep_alive) = match read_request(stream, &mut buf, limits) {
+        let (request, keep_alive) = match read_request(&mut { stream }, &mut buf, limits) {
             Ok(r) => r,
             Err(ReadError::Idle) | Err(ReadError::Io) => return Ok(()),
             Err(ReadError::Answer(response)) => {
@@ -667,6 +683,9 @@ mod tests {
                 b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
                 "400",
             ),
+            // Found by the sandbox_http fuzz target: a target that is not a path.
+            (b"GET ? HTTP/1.0\r\n\r\n", "400"),
+            (b"GET http://h/x HTTP/1.1\r\n\r\n", "400"),
         ] {
             let c = connect(&s);
             send(&c, request);

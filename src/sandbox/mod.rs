@@ -43,6 +43,8 @@ mod contacts;
 mod conversations;
 mod delivery;
 mod faults;
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing;
 mod http;
 mod messages;
 mod numbers;

@@ -301,7 +301,7 @@ pub(crate) fn random_u64() -> u64 {
 }
 
 /// The error for a non-2xx answer, and its failure class.
-fn status_error(status: u16, headers: &HeaderMap, body: &[u8]) -> (Error, Failure) {
+pub(crate) fn status_error(status: u16, headers: &HeaderMap, body: &[u8]) -> (Error, Failure) {
     let parsed = ApiErrorBody::parse(body);
     let message = if (300..400).contains(&status) {
         let location = headers
