@@ -393,7 +393,10 @@ enum agentphone_status agentphone_calls_recording_save(const struct agentphone_c
  else `https://api.agentphone.ai`; http only for loopback hosts), `timeoutMs` (per attempt,
  default 30000), `connectTimeoutMs` (default 10000), `maxRetries` (default 2, at most 10),
  `subAccountId`, `maxResponseBytes` (default 16 MiB), `userAgent` (appended to
- `agentphone-rust/<version>`).
+ `agentphone-rust/<version>`), `retryBaseDelayMs` and `retryMaxDelayMs` (the first retry
+ delay, doubling up to the cap: default 500 and 8000, cap at most 60000),
+ `maxIdleConnectionsPerHost` (keep-alive connections kept, default 16: at least the number
+ of threads sharing the client).
 
  On success returns `AGENTPHONE_OK`, stores the client in `*client_out` and sets `*error_out`
  to NULL. Otherwise returns `AGENTPHONE_INVALID_ARGUMENT` (no key anywhere, an empty key, a bad

@@ -1,138 +1,16 @@
 //! The C ABI from C and C++: builds `libagentphone.so`, compiles `tests/c/test_api.c` and the
 //! C/C++ quickstarts against `include/agentphone.h` with `-Wall -Wextra -Werror -pedantic`, and
-//! runs them against an in-process sandbox.
-//!
-//! `AGENTPHONE_C_RUNNER` runs the programs under a tool (e.g. `valgrind --error-exitcode=99`);
-//! `AGENTPHONE_CFLAGS` adds compiler flags (e.g. `-fsanitize=address`). `.ci/run` uses both.
+//! runs them against an in-process sandbox (see `support::c` for `AGENTPHONE_C_RUNNER` and
+//! `AGENTPHONE_CFLAGS`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use agentphone::sandbox::{Fault, RecordedRequest, Sandbox};
 use serde_json::json;
 
 mod support;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `<target>/<profile>`, from this test's own path (`<target>/<profile>/deps/c_api-...`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-/// Builds the cdylib once per test run (integration tests only get the rlib), in its own target
-/// directory: a package with a cdylib writes `deps/libagentphone.rlib` without a hash, so a
-/// build with other features in the shared directory would replace the rlib other tests link.
-fn lib_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = profile_dir();
-        let profile = match dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => "dev".to_string(),
-            Some(other) => other.to_string(),
-            None => panic!("unexpected target layout {dir:?}"),
-        };
-        let target = dir.parent().unwrap().join("c-abi");
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--lib",
-                "--quiet",
-                "--profile",
-                &profile,
-                "--target-dir",
-            ])
-            .arg(&target)
-            .current_dir(root())
-            .status()
-            .expect("cargo build --lib");
-        assert!(status.success(), "building libagentphone.so failed");
-        let lib = target.join(dir.file_name().unwrap());
-        assert!(lib.join("libagentphone.so").exists());
-        // A program records the library's soname (build.rs sets it) and loads that name at
-        // run time, as from an installed tree.
-        let soname = lib.join(soname(&lib.join("libagentphone.so")));
-        let _ = std::fs::remove_file(&soname);
-        std::os::unix::fs::symlink("libagentphone.so", &soname).unwrap();
-        lib
-    })
-}
-
-/// The SONAME the shared library was linked with, read back with `readelf`.
-fn soname(library: &Path) -> String {
-    let out = Command::new("readelf")
-        .arg("-d")
-        .arg(library)
-        .output()
-        .expect("readelf (binutils)");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find(|l| l.contains("(SONAME)"))
-        .and_then(|l| Some(l.split_once('[')?.1.strip_suffix(']')?.to_string()))
-        .unwrap_or_else(|| panic!("{} has no SONAME", library.display()))
-}
-
-/// Compiles `source` (C99 or C++17) against the header and the cdylib.
-fn compile(source: &str, name: &str) -> PathBuf {
-    let out_dir = profile_dir().join("c-tests");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(name);
-    let cpp = source.ends_with(".cpp");
-    let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
-    cmd.arg(if cpp { "-std=c++17" } else { "-std=c99" })
-        .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-pthread"])
-        .arg("-I")
-        .arg(root().join("include"));
-    if let Ok(flags) = std::env::var("AGENTPHONE_CFLAGS") {
-        cmd.args(flags.split_whitespace());
-    }
-    let lib = lib_dir();
-    cmd.arg(root().join(source))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-L")
-        .arg(lib)
-        .arg("-lagentphone")
-        // RPATH, not RUNPATH: `cargo test` puts target/debug on LD_LIBRARY_PATH, which outranks a
-        // RUNPATH, and a stale libagentphone.so there would be tested instead of this build.
-        .arg("-Wl,--disable-new-dtags")
-        .arg(format!("-Wl,-rpath,{}", lib.display()));
-    let out = cmd.output().expect("a C compiler (cc/c++)");
-    assert!(
-        out.status.success(),
-        "compiling {source} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
-}
-
-/// Runs a compiled program (under `AGENTPHONE_C_RUNNER` if set) with a clean agentphone env.
-fn run(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let runner = std::env::var("AGENTPHONE_C_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut cmd = match words.next() {
-        Some(tool) => {
-            let mut c = Command::new(tool);
-            c.args(words).arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
-    cmd.args(args)
-        .env_remove("LD_LIBRARY_PATH")
-        .env_remove("AGENTPHONE_API_KEY")
-        .env_remove("AGENTPHONE_BASE_URL")
-        .envs(env.iter().copied());
-    let out = cmd.output().expect("running the C program");
-    println!("{}", String::from_utf8_lossy(&out.stdout));
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+use support::c::{compile, profile_dir, run};
 
 /// A URL where nothing listens.
 fn dead_url() -> String {

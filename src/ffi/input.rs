@@ -7,7 +7,10 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::client::{MAX_MAX_RESPONSE_BYTES, MAX_MAX_RETRIES, MAX_TIMEOUT};
+use crate::client::{
+    DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY, MAX_MAX_RESPONSE_BYTES, MAX_MAX_RETRIES,
+    MAX_RETRY_AFTER, MAX_TIMEOUT,
+};
 use crate::error::Error;
 use crate::Client;
 
@@ -56,6 +59,9 @@ struct ClientConfig {
     sub_account_id: Option<String>,
     max_response_bytes: Option<u64>,
     user_agent: Option<String>,
+    retry_base_delay_ms: Option<u64>,
+    retry_max_delay_ms: Option<u64>,
+    max_idle_connections_per_host: Option<usize>,
 }
 
 /// A millisecond setting, checked here so that the error names the C key.
@@ -110,6 +116,43 @@ pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
     if let Some(ua) = c.user_agent {
         b = b.user_agent_suffix(ua);
     }
+    if c.retry_base_delay_ms.is_some() || c.retry_max_delay_ms.is_some() {
+        let ms = |key: &str, v: Option<u64>, default: Duration| -> Result<Duration, Error> {
+            let max = MAX_RETRY_AFTER.as_millis() as u64;
+            match v {
+                Some(ms) if ms > max => Err(Error::invalid(
+                    key,
+                    format_args!("must be at most {max}, got {ms}"),
+                )),
+                Some(ms) => Ok(Duration::from_millis(ms)),
+                None => Ok(default),
+            }
+        };
+        let base = ms(
+            "retryBaseDelayMs",
+            c.retry_base_delay_ms,
+            DEFAULT_RETRY_BASE_DELAY,
+        )?;
+        let max = ms(
+            "retryMaxDelayMs",
+            c.retry_max_delay_ms,
+            DEFAULT_RETRY_MAX_DELAY,
+        )?;
+        if base > max {
+            return Err(Error::invalid(
+                "retryBaseDelayMs",
+                format_args!(
+                    "must not exceed retryMaxDelayMs ({} ms), got {} ms",
+                    max.as_millis(),
+                    base.as_millis()
+                ),
+            ));
+        }
+        b = b.retry_backoff(base, max);
+    }
+    if let Some(n) = c.max_idle_connections_per_host {
+        b = b.max_idle_connections_per_host(n);
+    }
     b.build()
 }
 
@@ -146,6 +189,25 @@ mod tests {
         assert!(e.message().starts_with("timeoutMs: must be between"), "{e}");
         let e = build_client(Some(r#"{"apiKey":"k","maxRetries":1e9}"#)).unwrap_err();
         assert!(e.message().starts_with("maxRetries: "), "{e}");
+        let e = build_client(Some(
+            r#"{"apiKey":"k","retryBaseDelayMs":900,"retryMaxDelayMs":800}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            e.message().starts_with("retryBaseDelayMs: must not exceed"),
+            "{e}"
+        );
+        let e = build_client(Some(r#"{"apiKey":"k","retryMaxDelayMs":60001}"#)).unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("retryMaxDelayMs: must be at most 60000"),
+            "{e}"
+        );
+        let e = build_client(Some(r#"{"apiKey":"k","maxIdleConnectionsPerHost":0}"#)).unwrap_err();
+        assert!(
+            e.message().starts_with("maxIdleConnectionsPerHost: "),
+            "{e}"
+        );
         let e = build_client(Some(r#"{"apiKey":"k","apikey":"k"}"#)).unwrap_err();
         assert!(e.message().contains("unknown field `apikey`"), "{e}");
     }

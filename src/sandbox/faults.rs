@@ -25,6 +25,105 @@ pub enum FaultAction {
     Hang(Duration),
     /// Read the request, then close the connection without acting or answering.
     Drop,
+    /// Act on the request as usual, then spoil the answer: the server acted, and the client
+    /// cannot tell.
+    AfterActing(Spoil),
+}
+
+/// How an answer is spoiled after the request was acted on ([`FaultAction::AfterActing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spoil {
+    /// Close the connection without answering.
+    Drop,
+    /// Answer this status (the error envelope, code `SANDBOX_FAULT`) instead.
+    Status(u16),
+    /// Send the head, with the whole body's `Content-Length`, and half the body; then close.
+    Truncate,
+    /// Answer 200 with a JSON body of at least this many bytes (over a client's size limit).
+    Oversize(usize),
+    /// Answer 200 with the first half of the body: not JSON.
+    Malformed,
+}
+
+impl Spoil {
+    /// A short name for reports: `drop`, `500`, `truncate`, `oversize`, `malformed`.
+    pub fn name(&self) -> String {
+        match self {
+            Spoil::Drop => "drop".into(),
+            Spoil::Status(s) => s.to_string(),
+            Spoil::Truncate => "truncate".into(),
+            Spoil::Oversize(_) => "oversize".into(),
+            Spoil::Malformed => "malformed".into(),
+        }
+    }
+}
+
+impl FaultAction {
+    /// A short name for reports: `status 503`, `hang`, `drop`, `after acting: truncate`, ...
+    pub fn name(&self) -> String {
+        match self {
+            FaultAction::Status {
+                status,
+                retry_after: Some(s),
+                ..
+            } => format!("status {status} (Retry-After: {s})"),
+            FaultAction::Status { status, .. } => format!("status {status}"),
+            FaultAction::Hang(_) => "hang".into(),
+            FaultAction::Drop => "drop".into(),
+            FaultAction::AfterActing(spoil) => format!("after acting: {}", spoil.name()),
+        }
+    }
+}
+
+/// Faults on a schedule: of the requests whose path starts with `path_prefix`, every
+/// `every`-th gets the next action of `actions` in turn (the `every`-th the first, the
+/// `2 * every`-th the second, ...). Faults added with [`crate::sandbox::Sandbox::inject`] come
+/// first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultSchedule {
+    /// Only requests whose path starts with this count.
+    pub path_prefix: String,
+    /// One request in this many is faulted (at least 1).
+    pub every: u64,
+    /// The faults, applied in turn, round and round.
+    pub actions: Vec<FaultAction>,
+}
+
+/// A schedule in force, and what it has done.
+#[derive(Debug)]
+pub(super) struct Scheduled {
+    pub schedule: FaultSchedule,
+    /// Requests that matched the prefix so far.
+    pub seen: u64,
+    /// How many times each action was applied, in the order of `actions`.
+    pub applied: Vec<u64>,
+}
+
+impl Scheduled {
+    pub fn new(schedule: FaultSchedule) -> Scheduled {
+        let applied = vec![0; schedule.actions.len()];
+        Scheduled {
+            schedule,
+            seen: 0,
+            applied,
+        }
+    }
+
+    /// The action for this request, if it is one the schedule faults.
+    pub fn next(&mut self, req: &Request) -> Option<FaultAction> {
+        let s = &self.schedule;
+        if s.actions.is_empty() || !req.path.starts_with(&s.path_prefix) {
+            return None;
+        }
+        self.seen += 1;
+        let every = s.every.max(1);
+        if self.seen % every != 0 {
+            return None;
+        }
+        let index = ((self.seen / every - 1) % s.actions.len() as u64) as usize;
+        self.applied[index] += 1;
+        Some(s.actions[index].clone())
+    }
 }
 
 /// A fault for the next `count` requests whose method and path match.
@@ -58,6 +157,11 @@ impl Fault {
     /// Close the connection of the next matching request without answering.
     pub fn drop_connection() -> Fault {
         Fault::new(FaultAction::Drop)
+    }
+
+    /// Act on the next matching request, then spoil its answer.
+    pub fn after_acting(spoil: Spoil) -> Fault {
+        Fault::new(FaultAction::AfterActing(spoil))
     }
 
     fn new(action: FaultAction) -> Fault {
@@ -112,7 +216,7 @@ impl Fault {
     /// From the body of `POST /sandbox/faults`: `{"method", "pathPrefix", "count", and one of
     /// "status" (with "retryAfter", "body"), "hangMs", or "drop": true}`.
     pub(super) fn from_json(obj: &Map<String, Value>) -> Result<Fault, String> {
-        const KEYS: [&str; 8] = [
+        const KEYS: [&str; 9] = [
             "method",
             "pathPrefix",
             "count",
@@ -121,6 +225,7 @@ impl Fault {
             "body",
             "hangMs",
             "drop",
+            "afterActing",
         ];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(format!("unknown key {k:?}"));
@@ -134,17 +239,26 @@ impl Fault {
                     .ok_or(format!("{k} must be a whole number")),
             }
         };
-        let action = match (uint("status")?, uint("hangMs")?, obj.get("drop")) {
-            (Some(status), None, None) if (100..=599).contains(&status) => FaultAction::Status {
-                status: status as u16,
-                retry_after: uint("retryAfter")?,
-                body: obj.get("body").cloned(),
-            },
-            (None, Some(ms), None) => FaultAction::Hang(Duration::from_millis(ms)),
-            (None, None, Some(Value::Bool(true))) => FaultAction::Drop,
+        let after = match obj.get("afterActing") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(Spoil::from_json(v)?),
+        };
+        let action = match (uint("status")?, uint("hangMs")?, obj.get("drop"), after) {
+            (Some(status), None, None, None) if (100..=599).contains(&status) => {
+                FaultAction::Status {
+                    status: status as u16,
+                    retry_after: uint("retryAfter")?,
+                    body: obj.get("body").cloned(),
+                }
+            }
+            (None, Some(ms), None, None) => FaultAction::Hang(Duration::from_millis(ms)),
+            (None, None, Some(Value::Bool(true)), None) => FaultAction::Drop,
+            (None, None, None, Some(spoil)) => FaultAction::AfterActing(spoil),
             _ => {
                 return Err(
-                    "give exactly one of status (100-599), hangMs, or drop: true".to_string(),
+                    "give exactly one of status (100-599), hangMs, drop: true, or \
+                     afterActing"
+                        .to_string(),
                 )
             }
         };
@@ -159,5 +273,109 @@ impl Fault {
             count: uint("count")?.unwrap_or(1).min(u32::MAX.into()) as u32,
             action,
         })
+    }
+}
+
+impl Spoil {
+    /// `"drop"`, `"truncate"`, `"malformed"`, `{"status": 500}` or `{"oversize": bytes}`.
+    fn from_json(v: &Value) -> Result<Spoil, String> {
+        let bad = || {
+            "afterActing must be \"drop\", \"truncate\", \"malformed\", {\"status\": 100-599} \
+             or {\"oversize\": bytes}"
+                .to_string()
+        };
+        match v {
+            Value::String(s) => match s.as_str() {
+                "drop" => Ok(Spoil::Drop),
+                "truncate" => Ok(Spoil::Truncate),
+                "malformed" => Ok(Spoil::Malformed),
+                _ => Err(bad()),
+            },
+            Value::Object(o) if o.len() == 1 => {
+                let n = o.values().next().and_then(Value::as_u64).ok_or_else(bad)?;
+                match o.keys().next().map(String::as_str) {
+                    Some("status") if (100..=599).contains(&n) => Ok(Spoil::Status(n as u16)),
+                    Some("oversize") if n <= 64 << 20 => Ok(Spoil::Oversize(n as usize)),
+                    _ => Err(bad()),
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(path: &str) -> Request {
+        Request {
+            method: "POST".into(),
+            path: path.into(),
+            query: String::new(),
+            headers: Default::default(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_schedule_faults_every_nth_matching_request_with_each_action_in_turn() {
+        let mut s = Scheduled::new(FaultSchedule {
+            path_prefix: "/v1/".into(),
+            every: 3,
+            actions: vec![FaultAction::Drop, FaultAction::AfterActing(Spoil::Truncate)],
+        });
+        let got: Vec<Option<FaultAction>> = (0..12)
+            .map(|i| {
+                // Requests outside the prefix neither count nor get faults.
+                assert_eq!(s.next(&request("/sandbox/x")), None);
+                s.next(&request(&format!("/v1/n/{i}")))
+            })
+            .collect();
+        let d = Some(FaultAction::Drop);
+        let t = Some(FaultAction::AfterActing(Spoil::Truncate));
+        assert_eq!(
+            got,
+            [
+                None,
+                None,
+                d.clone(),
+                None,
+                None,
+                t.clone(),
+                None,
+                None,
+                d,
+                None,
+                None,
+                t
+            ]
+        );
+        assert_eq!(s.applied, [2, 2]);
+    }
+
+    #[test]
+    fn after_acting_faults_from_json() {
+        let parse = |v: Value| Fault::from_json(v.as_object().unwrap());
+        for (v, spoil) in [
+            (json!("drop"), Spoil::Drop),
+            (json!("truncate"), Spoil::Truncate),
+            (json!("malformed"), Spoil::Malformed),
+            (json!({"status": 500}), Spoil::Status(500)),
+            (json!({"oversize": 1000}), Spoil::Oversize(1000)),
+        ] {
+            let f = parse(json!({"afterActing": v, "pathPrefix": "/v1/messages"})).unwrap();
+            assert_eq!(f.action, FaultAction::AfterActing(spoil));
+            assert_eq!(f.path_prefix, "/v1/messages");
+        }
+        for bad in [
+            json!({"afterActing": "explode"}),
+            json!({"afterActing": {"status": 700}}),
+            json!({"afterActing": {"oversize": 1u64 << 40}}),
+            json!({"afterActing": "drop", "status": 500}),
+        ] {
+            assert!(parse(bad.clone()).is_err(), "{bad}");
+        }
     }
 }

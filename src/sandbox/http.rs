@@ -83,6 +83,8 @@ pub enum Reply {
     Stream(&'static str, Vec<(&'static str, String)>, StreamBody),
     /// Close the connection without answering.
     Drop,
+    /// Write these bytes as they are (a spoiled answer), then close the connection.
+    Raw(Vec<u8>),
 }
 
 /// A response with a JSON (or other, or empty) body.
@@ -451,6 +453,11 @@ fn serve_connection(
                 return body(&mut w);
             }
             Reply::Drop => return Ok(()),
+            Reply::Raw(bytes) => {
+                let mut w = stream;
+                w.write_all(&bytes)?;
+                return w.flush();
+            }
         }
         if !keep_alive {
             return Ok(());
@@ -464,31 +471,37 @@ fn has_body(status: u16) -> bool {
 }
 
 fn write_response(mut w: &TcpStream, r: &Response, keep_alive: bool) -> io::Result<()> {
+    w.write_all(&render(r, keep_alive))?;
+    w.flush()
+}
+
+/// The bytes of a response: status line, headers, body.
+pub(super) fn render(r: &Response, keep_alive: bool) -> Vec<u8> {
     let reason = ureq::http::StatusCode::from_u16(r.status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Unknown");
     let body: &[u8] = if has_body(r.status) { &r.body } else { &[] };
     let mut out = Vec::with_capacity(256 + body.len());
-    write!(out, "HTTP/1.1 {} {reason}\r\n", r.status)?;
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", r.status);
     if has_body(r.status) {
-        write!(out, "Content-Length: {}\r\n", body.len())?;
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     if !body.is_empty() {
-        write!(out, "Content-Type: {}\r\n", r.content_type)?;
+        head.push_str(&format!("Content-Type: {}\r\n", r.content_type));
     }
-    out.extend_from_slice(if keep_alive {
-        b"Connection: keep-alive\r\n"
+    head.push_str(if keep_alive {
+        "Connection: keep-alive\r\n"
     } else {
-        b"Connection: close\r\n"
+        "Connection: close\r\n"
     });
     for (k, v) in &r.headers {
-        write!(out, "{k}: {v}\r\n")?;
+        head.push_str(&format!("{k}: {v}\r\n"));
     }
-    out.extend_from_slice(b"\r\n");
+    head.push_str("\r\n");
+    out.extend_from_slice(head.as_bytes());
     out.extend_from_slice(body);
-    w.write_all(&out)?;
-    w.flush()
+    out
 }
 
 #[cfg(test)]

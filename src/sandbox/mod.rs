@@ -19,8 +19,12 @@
 //!   `delivered` or `failed`;
 //! - faults: [`Sandbox::inject`] or `POST /sandbox/faults` makes the next N requests matching a
 //!   method and path prefix answer a given status (with optional `Retry-After` and body), hang,
-//!   or drop the connection; `DELETE /sandbox/faults` clears them;
-//! - [`Sandbox::requests`]: every request received, to assert on what a client sent.
+//!   or drop the connection, or act on the request and then spoil the answer (`afterActing`:
+//!   drop the connection, answer a status, cut the body short, send one over a size limit, or
+//!   send one that is not JSON); `DELETE /sandbox/faults` clears them;
+//!   [`Sandbox::schedule_faults`] faults every n-th request in turn, for soaks;
+//! - [`Sandbox::requests`]: every request received, to assert on what a client sent;
+//!   [`Sandbox::acted_writes`]: every write acted on, to hold against what a client reports.
 //!
 //! Every `/sandbox/...` route needs the same Bearer key as the API.
 //!
@@ -61,7 +65,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-pub use faults::{Fault, FaultAction};
+pub use faults::{Fault, FaultAction, FaultSchedule, Spoil};
 pub use http::{MAX_BODY_BYTES, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_LINE_BYTES};
 pub use state::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
 
@@ -113,13 +117,19 @@ impl std::fmt::Debug for RecordedRequest {
 /// The most requests [`Sandbox::requests`] remembers (the oldest are forgotten first).
 pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 
+/// The most writes [`Sandbox::acted_writes`] remembers (the oldest are forgotten first).
+pub const MAX_ACTED_WRITES: usize = 200_000;
+
 /// What the server threads share.
 struct Shared {
     api_key: String,
     /// The state, shared with the webhook delivery worker.
     store: Arc<Store>,
     faults: Mutex<Vec<Fault>>,
+    schedule: Mutex<Option<faults::Scheduled>>,
     log: Mutex<VecDeque<RecordedRequest>>,
+    /// The writes the sandbox acted on (see [`Sandbox::acted_writes`]).
+    acted: Mutex<VecDeque<RecordedRequest>>,
     next_request_id: std::sync::atomic::AtomicU64,
 }
 
@@ -240,7 +250,9 @@ impl SandboxBuilder {
             api_key,
             store,
             faults: Mutex::new(Vec::new()),
+            schedule: Mutex::new(None),
             log: Mutex::new(VecDeque::new()),
+            acted: Mutex::new(VecDeque::new()),
             next_request_id: Default::default(),
         });
         let handler_shared = shared.clone();
@@ -397,7 +409,36 @@ impl Sandbox {
         lock(&self.shared.faults).push(fault);
     }
 
-    /// Removes every pending fault.
+    /// Puts a fault schedule in force (replacing any other); see [`FaultSchedule`].
+    pub fn schedule_faults(&self, schedule: FaultSchedule) {
+        *lock(&self.shared.schedule) = Some(faults::Scheduled::new(schedule));
+    }
+
+    /// Ends the fault schedule. Returns how many times each of its actions was applied, by
+    /// [`FaultAction::name`], in the schedule's order (empty when none was in force).
+    pub fn end_fault_schedule(&self) -> Vec<(String, u64)> {
+        match lock(&self.shared.schedule).take() {
+            Some(s) => s
+                .schedule
+                .actions
+                .iter()
+                .map(FaultAction::name)
+                .zip(s.applied)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Every write to the API (a request other than `GET`, outside `/sandbox/`) that the
+    /// sandbox acted on, oldest first, at
+    /// most [`MAX_ACTED_WRITES`]: its routes answered 2xx, whether or not a fault then spoiled
+    /// the answer. The sandbox's own account of what was bought, sent or changed, to hold
+    /// against what a client reports.
+    pub fn acted_writes(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.acted).iter().cloned().collect()
+    }
+
+    /// Removes every pending fault (not the schedule: [`Sandbox::end_fault_schedule`]).
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
     }
@@ -443,18 +484,19 @@ fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1
     );
+    let recorded = RecordedRequest {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        query: req.query.clone(),
+        headers: req.headers.clone(),
+        body: String::from_utf8_lossy(&req.body).into_owned(),
+    };
     {
         let mut log = lock(&shared.log);
         if log.len() >= MAX_RECORDED_REQUESTS {
             log.pop_front();
         }
-        log.push_back(RecordedRequest {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            query: req.query.clone(),
-            headers: req.headers.clone(),
-            body: String::from_utf8_lossy(&req.body).into_owned(),
-        });
+        log.push_back(recorded.clone());
     }
     // The sandbox's own routes are never faulted, so a test can always clear faults.
     let fault = if req.path.starts_with("/sandbox/") {
@@ -466,11 +508,15 @@ fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
             f.action.clone()
         });
         faults.retain(|f| f.count > 0);
-        hit
+        drop(faults);
+        hit.or_else(|| lock(&shared.schedule).as_mut()?.next(&req))
     };
-    match fault {
+    let spoil = match fault {
         Some(FaultAction::Drop) => return Reply::Drop,
-        Some(FaultAction::Hang(d)) => std::thread::sleep(d),
+        Some(FaultAction::Hang(d)) => {
+            std::thread::sleep(d);
+            None
+        }
         Some(FaultAction::Status {
             status,
             retry_after,
@@ -484,20 +530,80 @@ fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
                     body: Some(b),
                     headers: Vec::new(),
                 },
-                None => envelope(
-                    status,
-                    "SANDBOX_FAULT",
-                    &format!("injected fault: HTTP {status}"),
-                    Value::Null,
-                ),
+                None => fault_envelope(status),
             };
             if let Some(s) = retry_after {
                 answer.headers.push(("Retry-After", s.to_string()));
             }
             return reply(answer, request_id);
         }
-        None => {}
+        Some(FaultAction::AfterActing(spoil)) => Some(spoil),
+        None => None,
+    };
+    let method = req.method.clone();
+    let answered = serve(shared, req, request_id.clone());
+    if method != "GET" && !recorded.path.starts_with("/sandbox/") {
+        if let Reply::Respond(r) = &answered {
+            if (200..300).contains(&r.status) {
+                let mut acted = lock(&shared.acted);
+                if acted.len() >= MAX_ACTED_WRITES {
+                    acted.pop_front();
+                }
+                acted.push_back(recorded);
+            }
+        }
     }
+    match spoil {
+        Some(spoil) => spoiled(answered, spoil, request_id),
+        None => answered,
+    }
+}
+
+/// The error envelope of an injected status.
+fn fault_envelope(status: u16) -> Answer {
+    envelope(
+        status,
+        "SANDBOX_FAULT",
+        &format!("injected fault: HTTP {status}"),
+        Value::Null,
+    )
+}
+
+/// An answer as a fault spoils it, after the request was acted on.
+fn spoiled(answered: Reply, spoil: Spoil, request_id: String) -> Reply {
+    let Reply::Respond(r) = answered else {
+        return answered; // a stream is not spoiled
+    };
+    match spoil {
+        Spoil::Drop => Reply::Drop,
+        Spoil::Status(status) => reply(fault_envelope(status), request_id),
+        Spoil::Truncate => {
+            let mut bytes = http::render(&r, false);
+            bytes.truncate(bytes.len() - r.body.len() / 2 - 1);
+            Reply::Raw(bytes)
+        }
+        Spoil::Oversize(n) => reply(
+            ok(
+                200,
+                json!({ "padding": "x".repeat(n), "answer": r.body.len() }),
+            ),
+            request_id,
+        ),
+        Spoil::Malformed => {
+            let half = r.body.len() / 2;
+            let mut body = r.body;
+            body.truncate(half);
+            Reply::Respond(Response {
+                status: 200,
+                body,
+                ..r
+            })
+        }
+    }
+}
+
+/// Checks the key, then routes: the answer as the API gives it.
+fn serve(shared: &Arc<Shared>, req: Request, request_id: String) -> Reply {
     let authorized = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))

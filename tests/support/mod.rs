@@ -2,6 +2,8 @@
 //! response that never comes, a connection dropped after the request, and counting connections.
 #![allow(dead_code)]
 
+pub mod c;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
