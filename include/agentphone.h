@@ -396,7 +396,10 @@ enum agentphone_status agentphone_calls_recording_save(const struct agentphone_c
  `agentphone-rust/<version>`), `retryBaseDelayMs` and `retryMaxDelayMs` (the first retry
  delay, doubling up to the cap: default 500 and 8000, cap at most 60000),
  `maxIdleConnectionsPerHost` (keep-alive connections kept, default 16: at least the number
- of threads sharing the client).
+ of threads sharing the client), `tlsRoots` (`"bundled"`: Mozilla's roots built in, the
+ default; `"system"`: the platform's verifier and CA store), `caFile` (a PEM file whose
+ certificates are trusted **instead of** the `tlsRoots` set; else `AGENTPHONE_CA_FILE`; a
+ missing, unreadable or empty file is `AGENTPHONE_INVALID_ARGUMENT` naming it).
 
  On success returns `AGENTPHONE_OK`, stores the client in `*client_out` and sets `*error_out`
  to NULL. Otherwise returns `AGENTPHONE_INVALID_ARGUMENT` (no key anywhere, an empty key, a bad

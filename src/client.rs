@@ -16,6 +16,7 @@ use crate::api::raw::RawRequest;
 use crate::api::usage::UsageReports;
 use crate::api::webhooks::Webhooks;
 use crate::error::Error;
+use crate::tls::{TlsRoots, ENV_CA_FILE};
 use crate::transport::retry::Backoff;
 use crate::transport::{env_var, proxy_for, Settings, Transport};
 
@@ -190,6 +191,7 @@ pub struct ClientBuilder {
     sub_account_id: Option<String>,
     max_response_bytes: Option<u64>,
     user_agent_suffix: Option<String>,
+    tls_roots: Option<TlsRoots>,
     max_idle_per_host: Option<usize>,
     retry_delays: Option<(Duration, Duration)>,
 }
@@ -205,6 +207,7 @@ impl fmt::Debug for ClientBuilder {
             .field("sub_account_id", &self.sub_account_id)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("tls_roots", &self.tls_roots)
             .finish_non_exhaustive()
     }
 }
@@ -265,6 +268,14 @@ impl ClientBuilder {
     /// client, so that concurrent calls reuse connections. Default: 16.
     pub fn max_idle_connections_per_host(mut self, n: usize) -> Self {
         self.max_idle_per_host = Some(n);
+        self
+    }
+
+    /// The certificate authorities trusted for https. Default: [`ENV_CA_FILE`] when it is set
+    /// (as [`TlsRoots::CaFile`]), else [`TlsRoots::Bundled`]. A PEM file is read by
+    /// [`ClientBuilder::build`], which refuses a missing, unreadable or empty one.
+    pub fn tls_roots(mut self, roots: TlsRoots) -> Self {
+        self.tls_roots = Some(roots);
         self
     }
 
@@ -377,6 +388,14 @@ impl ClientBuilder {
             )?,
             _ => None,
         };
+        let tls_roots = match self.tls_roots {
+            Some(roots) => roots,
+            None => match std::env::var_os(ENV_CA_FILE).filter(|v| !v.is_empty()) {
+                Some(path) => TlsRoots::CaFile(path.into()),
+                None => TlsRoots::Bundled,
+            },
+        };
+        let root_certs = tls_roots.load()?;
         let transport = Transport::new(Settings {
             base_url,
             authorization: format!("Bearer {api_key}"),
@@ -393,6 +412,7 @@ impl ClientBuilder {
                 max_retry_after: MAX_RETRY_AFTER,
             },
             max_response_bytes,
+            root_certs,
         });
         Ok(Client {
             transport: Arc::new(transport),

@@ -201,8 +201,8 @@ pub const C_INPUTS: &[(&str, &str, InputOp)] = &[
 /// The settings of the client `agentphone_client_new(config_json)` builds, under the config's
 /// own key names (`apiKey`, `baseUrl`, `timeoutMs`, `connectTimeoutMs`, `maxRetries`,
 /// `subAccountId`, `maxResponseBytes`, `userAgent`: the whole User-Agent header,
-/// `retryBaseDelayMs`, `retryMaxDelayMs`, `maxIdleConnectionsPerHost`); or the error message it
-/// returns.
+/// `retryBaseDelayMs`, `retryMaxDelayMs`, `maxIdleConnectionsPerHost`, `tlsRoots`: `null` for
+/// the roots of a PEM file); or the error message it returns.
 pub fn client_settings(config_json: Option<&str>) -> Result<Value, String> {
     let client = build_client(config_json).map_err(|e| e.to_string())?;
     let s = client.transport().settings();
@@ -218,6 +218,11 @@ pub fn client_settings(config_json: Option<&str>) -> Result<Value, String> {
         "retryBaseDelayMs": s.backoff.base.as_millis() as u64,
         "retryMaxDelayMs": s.backoff.max.as_millis() as u64,
         "maxIdleConnectionsPerHost": s.max_idle_per_host,
+        "tlsRoots": match &s.root_certs {
+            ureq::tls::RootCerts::WebPki => Some("bundled"),
+            ureq::tls::RootCerts::PlatformVerifier => Some("system"),
+            _ => None,
+        },
     }))
 }
 

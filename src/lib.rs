@@ -174,6 +174,7 @@ mod client;
 mod error;
 pub mod ffi;
 mod model;
+mod tls;
 mod transport;
 pub mod webhook;
 
@@ -232,6 +233,7 @@ pub use model::webhooks::{
     DeliveryPage, DeliveryQuery, SetWebhook, Webhook, WebhookDelivery, WebhookTest,
 };
 pub use model::{Extra, Paging};
+pub use tls::{TlsRoots, ENV_CA_FILE};
 
 /// Re-exported so callers can name timestamps without adding chrono themselves.
 pub use chrono;

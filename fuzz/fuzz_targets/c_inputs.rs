@@ -226,6 +226,8 @@ fn check_config(json: Option<&str>) {
                     "{given:?}"
                 );
             }
+            // The roots of a PEM file replace the named sets.
+            "caFile" => assert_eq!(settings["tlsRoots"], Value::Null),
             "userAgent" => {
                 let ua = s.as_str().unwrap();
                 assert!(

@@ -12,7 +12,7 @@ use crate::client::{
     MAX_RETRY_AFTER, MAX_TIMEOUT,
 };
 use crate::error::Error;
-use crate::Client;
+use crate::{Client, TlsRoots};
 
 /// Parses the JSON argument `arg`; NULL means `T::default()` (the API's defaults).
 ///
@@ -62,6 +62,8 @@ struct ClientConfig {
     retry_base_delay_ms: Option<u64>,
     retry_max_delay_ms: Option<u64>,
     max_idle_connections_per_host: Option<usize>,
+    tls_roots: Option<String>,
+    ca_file: Option<String>,
 }
 
 /// A millisecond setting, checked here so that the error names the C key.
@@ -152,6 +154,26 @@ pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
     }
     if let Some(n) = c.max_idle_connections_per_host {
         b = b.max_idle_connections_per_host(n);
+    }
+    match (c.tls_roots.as_deref(), c.ca_file) {
+        (None, None) => {} // the builder's default: AGENTPHONE_CA_FILE, else the bundled roots
+        (Some("bundled"), None) => b = b.tls_roots(TlsRoots::Bundled),
+        (Some("system"), None) => b = b.tls_roots(TlsRoots::System),
+        (Some(other), None) => {
+            return Err(Error::invalid(
+                "tlsRoots",
+                format_args!("must be \"bundled\" or \"system\", got {other:?}"),
+            ))
+        }
+        (None, Some(path)) if !path.is_empty() => b = b.tls_roots(TlsRoots::CaFile(path.into())),
+        (None, Some(_)) => return Err(Error::invalid("caFile", "must not be empty")),
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "caFile",
+                "replaces the tlsRoots set (only its certificates are trusted): give one of \
+                 tlsRoots and caFile",
+            ))
+        }
     }
     b.build()
 }

@@ -45,6 +45,8 @@ pub(crate) struct Settings {
     pub max_retries: u32,
     pub backoff: Backoff,
     pub max_response_bytes: u64,
+    /// The roots that may sign the server's certificate.
+    pub root_certs: ureq::tls::RootCerts,
 }
 
 /// The request path: one keep-alive pool, the authorization, the base URL and the retry
@@ -83,6 +85,11 @@ impl Transport {
             .timeout_connect(Some(settings.connect_timeout.min(settings.timeout)))
             .max_idle_connections(settings.max_idle_per_host.max(64))
             .max_idle_connections_per_host(settings.max_idle_per_host)
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(settings.root_certs.clone())
+                    .build(),
+            )
             .build();
         let agent =
             ureq::Agent::with_parts(config, PhaseConnector::default(), FastResolver::default());
@@ -377,8 +384,9 @@ fn not_sent_error(cause: &ureq::Error) -> (ErrorKind, Failure, String) {
             ErrorKind::Network,
             Failure::CertificateRejected,
             format!(
-                "the server's TLS certificate was refused ({cause}); the client trusts the \
-                 bundled web PKI roots, so a TLS-inspecting proxy or a private gateway is refused"
+                "the server's TLS certificate was refused ({cause}); to trust a CA that is \
+                 installed on this machine, use tlsRoots \"system\" (Rust: TlsRoots::System); \
+                 to trust a private CA, give its PEM file as caFile or AGENTPHONE_CA_FILE"
             ),
         );
     }
