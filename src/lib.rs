@@ -2,10 +2,10 @@
 //! numbers, messages and conversations, agents, and calls (placing them, waiting for them,
 //! following their transcript live, downloading recordings), webhooks, contacts and usage.
 //!
-//! No async runtime, no system TLS library: HTTP is [`ureq`] over rustls with the bundled web PKI
-//! roots. The same crate builds `libagentphone.so` for C (see [`ffi`] and
-//! `include/agentphone.h`), and with the `sandbox` feature an offline, stateful stand-in for the
-//! API.
+//! No async runtime, no system TLS library: HTTP is [`ureq`] over rustls, trusting the bundled web
+//! PKI roots, the system's, or a PEM file's ([`TlsRoots`]). The same crate builds
+//! `libagentphone.so` for C (see [`ffi`] and `include/agentphone.h`), and with the `sandbox`
+//! feature (on by default) an offline, stateful stand-in for the API.
 //!
 //! # Example
 //!
@@ -66,6 +66,8 @@
 //! | idle connections | 16 per host | one keep-alive pool shared by every clone and thread |
 //! | sub-account | none | header `X-Sub-Account-Id` |
 //! | User-Agent | `agentphone-rust/<version>` | plus an optional suffix |
+//! | retry backoff | 500 ms doubling to 8 s, jittered | `Retry-After` wins; over 60 s: no retry |
+//! | trust roots | [`ENV_CA_FILE`], else the bundled roots | [`TlsRoots::System`], or only a PEM file's: [`TlsRoots::CaFile`] |
 //!
 //! Proxies come from the environment: for an https base URL `HTTPS_PROXY` (or `https_proxy`),
 //! else `ALL_PROXY` (or `all_proxy`), with `NO_PROXY` honoured; never for loopback base URLs. A
@@ -168,6 +170,8 @@
 //! `include/agentphone.h`.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs (see Cargo.toml) marks what a feature brings.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod client;
@@ -179,6 +183,7 @@ mod transport;
 pub mod webhook;
 
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
 #[cfg(feature = "fuzzing")]
