@@ -1,5 +1,6 @@
-"""Runs the contenders against nginx, alternating them run by run (A B C ... A B C ...), and
-prints the Markdown tables of BENCHMARKS.md. Called by bench/run, which builds everything and
+"""Runs the contenders against nginx over plain HTTP, HTTPS with keep-alive and HTTPS with a new
+connection per call, alternating them run by run (A B C ... A B C ...), and prints the Markdown
+tables of BENCHMARKS.md. Called by bench/run, which builds everything and
 starts nginx; stdlib only."""
 import argparse
 import json
@@ -28,9 +29,13 @@ def contenders(out, python):
 PIN = []  # e.g. ["taskset", "-c", "0"]: the sequential runs share nginx's CPU
 
 
+TLS_ENV = {}  # over HTTPS: the bench CA, in each contender's own way of being told
+
+
 def run_once(cmd, base_url, requests, threads=None, pin=True):
     args = (PIN if pin else []) + cmd + [base_url, str(requests)] + ([str(threads)] if threads else [])
-    env = dict(os.environ, BENCH_T0_NS=str(time.time_ns()))
+    env = dict(os.environ, **(TLS_ENV if base_url.startswith("https:") else {}))
+    env["BENCH_T0_NS"] = str(time.time_ns())
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{done.stderr}")
@@ -60,55 +65,92 @@ def main():
     p.add_argument("--requests", type=int, default=5000)
     p.add_argument("--python-requests", type=int, default=1000)
     p.add_argument("--pin-cpu", default="0", help="CPU for nginx and the sequential clients, or 'none'")
+    p.add_argument("--tls-base-url", required=True, help="the same page over HTTPS, keep-alive")
+    p.add_argument("--tls-new-connection-base-url", required=True, help="over HTTPS, no keep-alive")
+    p.add_argument("--ca-file", required=True, help="the CA that signed the HTTPS certificate")
+    p.add_argument("--tls-requests", type=int, default=1000, help="calls a run with a new connection each")
     a = p.parse_args()
     if a.pin_cpu != "none":
         PIN.extend(["taskset", "-c", a.pin_cpu])
 
-    runs = {name: [] for name, _, _ in contenders(a.out, a.python)}
-    for r in range(a.rounds):
-        for name, kind, cmd in contenders(a.out, a.python):
-            n = a.python_requests if kind == "python" else a.requests
-            runs[name].append(run_once(cmd, a.base_url, n))
-        print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
+    TLS_ENV.update({
+        "AGENTPHONE_CA_FILE": a.ca_file,  # this crate, from C and Rust
+        "BENCH_CA_FILE": a.ca_file,  # libcurl (CURLOPT_CAINFO), reqwest and ureq (a root each)
+        "SSL_CERT_FILE": a.ca_file,  # the Python SDK's httpx
+    })
 
-    def med(name, key):
+    def measure(base_url, requests, python_requests):
+        runs = {name: [] for name, _, _ in contenders(a.out, a.python)}
+        for r in range(a.rounds):
+            for name, kind, cmd in contenders(a.out, a.python):
+                n = python_requests if kind == "python" else requests
+                runs[name].append(run_once(cmd, base_url, n))
+            print(f"{base_url}: round {r + 1}/{a.rounds} done", file=sys.stderr)
+        return runs
+
+    modes = [
+        ("Plain HTTP, keep-alive", measure(a.base_url, a.requests, a.python_requests), a.requests),
+        ("HTTPS (TLS 1.3), keep-alive", measure(a.tls_base_url, a.requests, a.python_requests), a.requests),
+        ("HTTPS (TLS 1.3), a new connection and handshake for every call (nginx `keepalive_timeout 0`)",
+         measure(a.tls_new_connection_base_url, a.tls_requests, a.tls_requests), a.tls_requests),
+    ]
+
+    def med(runs, name, key):
         return statistics.median(x[key] for x in runs[name])
 
-    def us_per_req(name):
+    def us_per_req(runs, name):
         return statistics.median(x["seconds"] / x["requests"] * 1e6 for x in runs[name])
 
-    def cpu_us_per_req(name):
+    def cpu_us_per_req(runs, name):
         return statistics.median(x["cpu_seconds"] / x["requests"] * 1e6 for x in runs[name])
 
-    curl = us_per_req("libcurl + cJSON (C)")
-    python = us_per_req("official Python SDK 0.20.3")
-    reqwest = us_per_req("reqwest::blocking + serde_json")
+    CURL, PY, REQWEST = "libcurl + cJSON (C)", "official Python SDK 0.20.3", "reqwest::blocking + serde_json"
+    CAPI, TYPED = "C API (this crate)", "Rust typed API (this crate)"
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
           f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
     pinned = f"nginx and each client pinned to CPU {a.pin_cpu}" if PIN else "unpinned"
-    print(f"Medians of {a.rounds} alternated runs; {a.requests} calls a run "
-          f"({a.python_requests} for Python) after one warm-up call; {pinned}.\n")
-    print("| contender | req/s | µs/req | speed vs libcurl+cJSON | client CPU µs/req | CPU vs libcurl+cJSON | peak RSS (KiB) | start to first parsed response (µs) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    curl_cpu = cpu_us_per_req("libcurl + cJSON (C)")
-    for name, kind, _ in contenders(a.out, a.python):
-        us = us_per_req(name)
-        cpu = cpu_us_per_req(name)
-        first = f"{med(name, 'first_response_us'):,.0f}"
-        print(f"| {name} | {1e6 / us:,.0f} | {us:.1f} | {curl / us:.2f}x | {cpu:.1f} | {cpu / curl_cpu:.2f}x "
-              f"| {med(name, 'peak_rss_kb'):,.0f} | {first} |")
-    capi = us_per_req("C API (this crate)")
-    typed = us_per_req("Rust typed API (this crate)")
-    rss_ratio = med("C API (this crate)", "peak_rss_kb") / med("libcurl + cJSON (C)", "peak_rss_kb")
-    print("\nTargets (ratios from this run):\n")
-    cpu = cpu_us_per_req
-    print(f"- C API vs libcurl+cJSON: {curl / capi:.2f}x the speed (target >= 0.9x); "
-          f"client CPU per call {cpu('C API (this crate)') / cpu('libcurl + cJSON (C)'):.2f}x libcurl's")
-    print(f"- C API vs official Python SDK: {python / capi:.1f}x the speed (target >= 12x); "
-          f"the SDK uses {cpu('official Python SDK 0.20.3') / cpu('C API (this crate)'):.1f}x the C API's client CPU per call")
-    print(f"- Rust typed API vs reqwest::blocking: {reqwest / typed:.2f}x the speed (target >= 1.0x); "
-          f"reqwest uses {cpu('reqwest::blocking + serde_json') / cpu('Rust typed API (this crate)'):.2f}x the client CPU per call")
-    print(f"- C API peak RSS vs libcurl+cJSON: {rss_ratio:.2f}x (target <= 1.5x)")
+    print(f"Medians of {a.rounds} alternated runs after one warm-up call; {pinned}. "
+          f"The Python SDK makes {a.python_requests} calls a run with keep-alive.")
+    for title, runs, n in modes:
+        curl = us_per_req(runs, CURL)
+        curl_cpu = cpu_us_per_req(runs, CURL)
+        print(f"\n### {title}: {n} calls a run\n")
+        print("| contender | req/s | µs/req | speed vs libcurl+cJSON | client CPU µs/req | CPU vs libcurl+cJSON | peak RSS (KiB) | start to first parsed response (µs) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, kind, _ in contenders(a.out, a.python):
+            us = us_per_req(runs, name)
+            cpu = cpu_us_per_req(runs, name)
+            first = f"{med(runs, name, 'first_response_us'):,.0f}"
+            print(f"| {name} | {1e6 / us:,.0f} | {us:.1f} | {curl / us:.2f}x | {cpu:.1f} | {cpu / curl_cpu:.2f}x "
+                  f"| {med(runs, name, 'peak_rss_kb'):,.0f} | {first} |")
+
+    plain, tls, fresh = (m[1] for m in modes)
+    cpu, us = cpu_us_per_req, us_per_req
+    first = lambda runs, name: med(runs, name, "first_response_us")
+    print("\nTargets (ratios from this run; \"speed\" is calls per second, so higher is better):\n")
+    print("| figure | target | this run |")
+    print("|---|---|---:|")
+    rows = [
+        ("C API vs libcurl+cJSON, plain HTTP: speed", ">= 0.9x", us(plain, CURL) / us(plain, CAPI)),
+        ("C API vs libcurl+cJSON, plain HTTP: client CPU per call", "<= 0.8x", cpu(plain, CAPI) / cpu(plain, CURL)),
+        ("C API vs libcurl+cJSON, HTTPS keep-alive: speed", ">= 1.0x", us(tls, CURL) / us(tls, CAPI)),
+        ("C API vs libcurl+cJSON, HTTPS keep-alive: client CPU per call", "<= 0.9x", cpu(tls, CAPI) / cpu(tls, CURL)),
+        ("C API vs libcurl+cJSON, HTTPS new connection per call: client CPU per call", "<= 1.0x", cpu(fresh, CAPI) / cpu(fresh, CURL)),
+        ("C API vs libcurl+cJSON, HTTPS cold start (process start to first parsed response)", "<= 0.6x", first(tls, CAPI) / first(tls, CURL)),
+        ("C API vs the Python SDK, plain HTTP: speed", ">= 12x", us(plain, PY) / us(plain, CAPI)),
+        ("C API vs libcurl+cJSON, plain HTTP: peak RSS", "<= 1.5x", med(plain, CAPI, "peak_rss_kb") / med(plain, CURL, "peak_rss_kb")),
+        ("Rust typed API vs reqwest::blocking, plain HTTP: speed", ">= 1.2x", us(plain, REQWEST) / us(plain, TYPED)),
+        ("Rust typed API vs reqwest::blocking, HTTPS keep-alive: speed", ">= 1.2x", us(tls, REQWEST) / us(tls, TYPED)),
+        ("Rust typed API vs reqwest::blocking, HTTPS keep-alive: reqwest's CPU per call over ours", ">= 1.2x", cpu(tls, REQWEST) / cpu(tls, TYPED)),
+        ("Rust typed API vs reqwest::blocking, HTTPS new connection: speed", ">= 1.2x", us(fresh, REQWEST) / us(fresh, TYPED)),
+        ("Rust typed API vs reqwest::blocking, HTTPS new connection: reqwest's CPU per call over ours", ">= 1.2x", cpu(fresh, REQWEST) / cpu(fresh, TYPED)),
+        ("Rust typed API vs reqwest::blocking, HTTPS cold start: reqwest's over ours", ">= 1.2x", first(tls, REQWEST) / first(tls, TYPED)),
+    ]
+    for figure, target, value in rows:
+        op, bound = target.split()
+        bound = float(bound.rstrip("x"))
+        met = value >= bound if op == ">=" else value <= bound
+        print(f"| {figure} | {target} | {value:.2f}x {'met' if met else '**not met**'} |")
 
     print("\nConnections (nginx `$connection` ids in its access log) for 1,000 sequential calls:\n")
     for name, kind, cmd in contenders(a.out, a.python):

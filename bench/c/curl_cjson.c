@@ -63,6 +63,7 @@ int main(int argc, char **argv) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+  if (getenv("BENCH_CA_FILE") != NULL) curl_easy_setopt(curl, CURLOPT_CAINFO, getenv("BENCH_CA_FILE"));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L); /* as a careful C programmer sets it: no SIGALRM dance */
   if (!list(curl, &body)) {
     fprintf(stderr, "first call failed\n");
