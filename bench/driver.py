@@ -76,7 +76,7 @@ def main():
     TLS_ENV.update({
         "AGENTPHONE_CA_FILE": a.ca_file,  # this crate, from C and Rust
         "BENCH_CA_FILE": a.ca_file,  # libcurl (CURLOPT_CAINFO), reqwest and ureq (a root each)
-        "SSL_CERT_FILE": a.ca_file,  # the Python SDK's httpx
+        "REQUESTS_CA_BUNDLE": a.ca_file,  # the Python SDK (requests)
     })
 
     def measure(base_url, requests, python_requests):

@@ -473,7 +473,63 @@ fn check_base_url(url: &str) -> Result<(String, bool), Error> {
         }
         _ => return Err(bad("must be an absolute http(s) URL")),
     }
+    // http::Uri keeps authorities that no request can be sent to (`host:(80`, `[x]y`, reporting
+    // no port or a host it never checked): the host and the port are checked here instead.
+    if let Some(rule) = authority_problem(uri.authority().map_or("", |a| a.as_str())) {
+        return Err(bad(rule));
+    }
     Ok((url.trim_end_matches('/').to_string(), loopback))
+}
+
+/// What is wrong with a base URL's authority (no user info: that is refused before), if anything:
+/// the host must be a name of letters, digits, `-`, `_` and `.`, a dotted-quad IPv4 address, or
+/// an IPv6 address in brackets; a port, when there is one, 1 to 65535.
+fn authority_problem(authority: &str) -> Option<&'static str> {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => {
+            let (ip, after) = rest.split_once(']').unwrap_or((rest, "!"));
+            if ip.parse::<std::net::Ipv6Addr>().is_err() {
+                return Some("must have an IPv6 address between [ and ]");
+            }
+            match after {
+                "" => (ip, None),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (ip, Some(port)),
+                    None => return Some("must have only a port after the IPv6 address"),
+                },
+            }
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let name_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    // One trailing dot is an absolute name (`api.example.com.`).
+    let name = host.strip_suffix('.').unwrap_or(host);
+    if !authority.starts_with('[') && !name.split('.').all(name_ok) {
+        return Some("must have a host name of letters, digits, '-' and '.', or an IP address");
+    }
+    // A host whose last label is a number is an IPv4 address to URL parsers (WHATWG), a name to
+    // the resolver: only a dotted-quad address is accepted, so that both read it alike.
+    let numeric_end = name
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    if !authority.starts_with('[') && numeric_end && name.parse::<std::net::Ipv4Addr>().is_err() {
+        return Some("must have a host that is a name or an IPv4 address a.b.c.d");
+    }
+    if let Some(port) = port {
+        if !port.bytes().all(|b| b.is_ascii_digit()) || !matches!(port.parse::<u16>(), Ok(1..)) {
+            return Some("must have a port from 1 to 65535 after the host's colon");
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -494,6 +550,7 @@ mod tests {
             "http://127.9.9.9",
             "http://[::1]:9000/prefix/",
             "http://localhost:1",
+            "https://api.agentphone.ai.:443/v1",
         ] {
             let c = build(Client::builder().base_url(ok)).unwrap();
             assert!(!c.base_url().ends_with('/'), "{ok}");
@@ -507,6 +564,21 @@ mod tests {
             "https://",
             "https://h/x?y=1",
             "https://user:pw@h",
+            // Found by the c_inputs fuzz target: ports that are not numbers were accepted.
+            "http://127.0.0.1:(080/",
+            "http://127.0.0.1:/",
+            "https://h:0",
+            "https://h:65536",
+            "https://h:+80",
+            "http://[::1]:x",
+            "https://[acustls]i.eti.meoutMsm/v",
+            "http://[::1]x/",
+            "https://a..b",
+            "https://h%41",
+            "https://h!/",
+            "https://maxR.0/v",
+            "http://127.1",
+            "http://127.0.0.1.5",
         ] {
             let e = build(Client::builder().base_url(bad)).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");

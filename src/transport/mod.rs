@@ -64,6 +64,12 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// A connection's first input buffer in each layer: one TLS record (16 KiB) and its overhead.
+const INPUT_BUFFER_BYTES: usize = 17 * 1024;
+/// A connection's output buffer in each layer: a request head and a JSON body (longer bodies are
+/// written through it in pieces).
+const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
+
 /// Query values are encoded like form values (`:` and `+` of a timestamp included).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -85,6 +91,12 @@ impl Transport {
             .timeout_connect(Some(settings.connect_timeout.min(settings.timeout)))
             .max_idle_connections(settings.max_idle_per_host.max(64))
             .max_idle_connections_per_host(settings.max_idle_per_host)
+            // Every new connection zero-fills these buffers in its TCP and its TLS layer, so
+            // their size is paid at every handshake (at ureq's default of 128 KiB each, a
+            // quarter of a handshake's instructions). The API's requests and answer heads are
+            // small, and the input buffer grows when a head needs more.
+            .input_buffer_size(INPUT_BUFFER_BYTES)
+            .output_buffer_size(OUTPUT_BUFFER_BYTES)
             .tls_config(
                 ureq::tls::TlsConfig::builder()
                     .root_certs(settings.root_certs.clone())
