@@ -515,12 +515,14 @@ fn authority_problem(authority: &str) -> Option<&'static str> {
     if !authority.starts_with('[') && !name.split('.').all(name_ok) {
         return Some("must have a host name of letters, digits, '-' and '.', or an IP address");
     }
-    // A host whose last label is a number is an IPv4 address to URL parsers (WHATWG), a name to
-    // the resolver: only a dotted-quad address is accepted, so that both read it alike.
-    let numeric_end = name
-        .rsplit('.')
-        .next()
-        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    // A host whose last label is a number (decimal, or hex after `0x`) is an IPv4 address to URL
+    // parsers (WHATWG), a name to the resolver: only a dotted-quad address is accepted, so that
+    // both read it alike.
+    let is_number = |l: &str| match l.strip_prefix("0x").or_else(|| l.strip_prefix("0X")) {
+        Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => l.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let numeric_end = name.rsplit('.').next().is_some_and(is_number);
     if !authority.starts_with('[') && numeric_end && name.parse::<std::net::Ipv4Addr>().is_err() {
         return Some("must have a host that is a name or an IPv4 address a.b.c.d");
     }
@@ -579,6 +581,9 @@ mod tests {
             "https://maxR.0/v",
             "http://127.1",
             "http://127.0.0.1.5",
+            "https://a7.0X7./v",
+            "https://api.0x1f",
+            "https://api.0x",
         ] {
             let e = build(Client::builder().base_url(bad)).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
