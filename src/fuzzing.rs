@@ -399,6 +399,18 @@ mod tests {
         assert!(sent.url.contains("limit=5"), "{}", sent.url);
         let e = op("n", Some(r#"{"limit": 0}"#)).unwrap_err();
         assert!(e.contains("limit"), "{e}");
+        // Found by the c_inputs target: a searched country was sent as typed, a created one in
+        // upper case; both are upper case now.
+        let (_, _, available) = C_INPUTS
+            .iter()
+            .find(|(n, _, _)| *n == "agentphone_numbers_available")
+            .unwrap();
+        let sent = available("", Some(r#"{"country": "ca"}"#)).unwrap();
+        assert!(
+            sent.url.ends_with("/v1/numbers/available?country=CA"),
+            "{}",
+            sent.url
+        );
     }
 
     #[test]

@@ -74,7 +74,11 @@ pub(crate) mod requests {
                 .query("city", query.city.as_ref())
                 .query("state", query.state.as_ref())
                 .query("zip", query.zip.as_ref())
-                .query("country", query.country.as_ref())
+                // Upper case, as every country code is sent (a create upper-cases it too).
+                .query(
+                    "country",
+                    query.country.as_ref().map(|c| c.to_ascii_uppercase()),
+                )
                 .query("limit", query.limit),
         ))
     }
