@@ -183,6 +183,26 @@ pub(crate) fn lacks_total(body: &[u8]) -> bool {
     !has_top_level_key(body, b"total")
 }
 
+/// Where the string that starts at `start` (just after its opening quote) ends: the index of its
+/// closing quote, or `body.len()`. Jumps from quote to quote (strings are most of a body), and a
+/// quote counts when an even number of backslashes stands before it.
+fn string_end(body: &[u8], start: usize) -> usize {
+    let mut at = start;
+    while let Some(q) = memchr::memchr(b'"', &body[at..]) {
+        let quote = at + q;
+        let backslashes = body[start..quote]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return quote;
+        }
+        at = quote + 1;
+    }
+    body.len()
+}
+
 /// Whether the top-level object of `body` (JSON that has already decoded) has the key `key`
 /// spelled without escapes. Linear, without allocating: a scan of the bytes that tracks strings
 /// and nesting. False for a body whose top level is not an object.
@@ -195,10 +215,7 @@ pub(crate) fn has_top_level_key(body: &[u8], key: &[u8]) -> bool {
         match body[i] {
             b'"' => {
                 let start = i + 1;
-                let mut end = start;
-                while end < body.len() && body[end] != b'"' {
-                    end += if body[end] == b'\\' { 2 } else { 1 };
-                }
+                let end = string_end(body, start);
                 if key_next && body.get(start..end) == Some(key) {
                     return true;
                 }
