@@ -411,6 +411,18 @@ mod tests {
             "{}",
             sent.url
         );
+        // Found by the c_inputs target: a float was sent one unit in the last place off.
+        let (_, _, create) = C_INPUTS
+            .iter()
+            .find(|(n, _, _)| *n == "agentphone_agents_create")
+            .unwrap();
+        let sent = create(
+            "",
+            Some(r#"{"name": "a", "voiceSpeed": 1.6666666666666665}"#),
+        )
+        .unwrap();
+        let body = String::from_utf8(sent.body.unwrap()).unwrap();
+        assert!(body.contains("\"voiceSpeed\":1.6666666666666665"), "{body}");
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn https_server(pki: &TestPki) -> (String, Arc<AtomicUsize>) {
 
 /// `pem` in a file of its own under the target directory.
 fn pem_file(name: &str, pem: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("agentphone-tls-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tls");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, pem).unwrap();
