@@ -430,10 +430,9 @@ impl Sandbox {
     }
 
     /// Every write to the API (a request other than `GET`, outside `/sandbox/`) that the
-    /// sandbox acted on, oldest first, at
-    /// most [`MAX_ACTED_WRITES`]: its routes answered 2xx, whether or not a fault then spoiled
-    /// the answer. The sandbox's own account of what was bought, sent or changed, to hold
-    /// against what a client reports.
+    /// sandbox acted on, oldest first, at most [`MAX_ACTED_WRITES`]: its route answered 2xx,
+    /// whether or not a fault then spoiled the answer. The sandbox's own account of what was
+    /// bought, sent or changed, to hold against what a client reports.
     pub fn acted_writes(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.acted).iter().cloned().collect()
     }
@@ -491,12 +490,15 @@ fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
         headers: req.headers.clone(),
         body: String::from_utf8_lossy(&req.body).into_owned(),
     };
+    // A write is kept for the account of acted writes too, if its route answers 2xx.
+    let write =
+        (req.method != "GET" && !req.path.starts_with("/sandbox/")).then(|| recorded.clone());
     {
         let mut log = lock(&shared.log);
         if log.len() >= MAX_RECORDED_REQUESTS {
             log.pop_front();
         }
-        log.push_back(recorded.clone());
+        log.push_back(recorded);
     }
     // The sandbox's own routes are never faulted, so a test can always clear faults.
     let fault = if req.path.starts_with("/sandbox/") {
@@ -540,17 +542,14 @@ fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
         Some(FaultAction::AfterActing(spoil)) => Some(spoil),
         None => None,
     };
-    let method = req.method.clone();
     let answered = serve(shared, req, request_id.clone());
-    if method != "GET" && !recorded.path.starts_with("/sandbox/") {
-        if let Reply::Respond(r) = &answered {
-            if (200..300).contains(&r.status) {
-                let mut acted = lock(&shared.acted);
-                if acted.len() >= MAX_ACTED_WRITES {
-                    acted.pop_front();
-                }
-                acted.push_back(recorded);
+    if let (Some(write), Reply::Respond(r)) = (write, &answered) {
+        if (200..300).contains(&r.status) {
+            let mut acted = lock(&shared.acted);
+            if acted.len() >= MAX_ACTED_WRITES {
+                acted.pop_front();
             }
+            acted.push_back(write);
         }
     }
     match spoil {
