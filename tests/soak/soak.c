@@ -91,6 +91,19 @@ static int error_json_complete(const char *json) {
     return 1;
 }
 
+/* The first "id" string in a JSON answer, copied to storage that outlives the answer; NULL
+ * if there is none. One contact is looked up, so one buffer serves. */
+static const char *first_id(const char *json) {
+    static char id[128];
+    const char *start = strstr(json, "\"id\":\"");
+    const char *end = start ? strchr(start + 6, '"') : NULL;
+    size_t len = end ? (size_t)(end - (start + 6)) : 0;
+    if (len == 0 || len >= sizeof id) return NULL;
+    memcpy(id, start + 6, len);
+    id[len] = 0;
+    return id;
+}
+
 static enum agentphone_status one_call(struct soak *s, int kind, const char *token, char **out) {
     char json[512];
     switch (kind) {
@@ -224,32 +237,14 @@ int main(int argc, char **argv) {
         if (agentphone_contacts_create(s.client,
                                        "{\"phoneNumber\": \"+15559990000\", \"name\": \"soak\"}",
                                        &out) == AGENTPHONE_OK) {
-            const char *id = strstr(out, "\"id\":\"");
-            if (id) {
-                static char contact[128];
-                const char *end = strchr(id + 6, '"');
-                size_t len = end ? (size_t)(end - (id + 6)) : 0;
-                if (len > 0 && len < sizeof contact) {
-                    memcpy(contact, id + 6, len);
-                    contact[len] = 0;
-                    s.contact_id = contact;
-                }
-            }
+            s.contact_id = first_id(out);
         } else if (strstr(out, "\"status\":409")) {
             /* Made by an attempt whose answer was lost: find it. */
             agentphone_string_free(out);
             out = NULL;
             if (agentphone_contacts_list(s.client, "{\"search\": \"+15559990000\"}", &out) ==
                 AGENTPHONE_OK) {
-                const char *id = strstr(out, "\"id\":\"");
-                static char found[128];
-                const char *end = id ? strchr(id + 6, '"') : NULL;
-                size_t len = end ? (size_t)(end - (id + 6)) : 0;
-                if (len > 0 && len < sizeof found) {
-                    memcpy(found, id + 6, len);
-                    found[len] = 0;
-                    s.contact_id = found;
-                }
+                s.contact_id = first_id(out);
             }
         }
         agentphone_string_free(out);
