@@ -108,13 +108,27 @@ pub(crate) fn boundary(
     if out.is_null() {
         return S::AGENTPHONE_INVALID_ARGUMENT;
     }
-    let (status, text) = match catch_unwind(AssertUnwindSafe(f)) {
+    // SAFETY: `out` is non-NULL (checked above) and the caller promises it points to writable
+    // storage for one pointer.
+    unsafe { hand_out(out, catch_unwind(AssertUnwindSafe(f))) }
+}
+
+/// Stores what a call produced in `*out` and returns its status: one copy for every export,
+/// since only the call itself differs between them.
+///
+/// # Safety
+/// `out` is non-NULL and points to writable storage for one pointer.
+#[inline(never)]
+unsafe fn hand_out(
+    out: *mut *mut c_char,
+    produced: std::thread::Result<Result<String, CallError>>,
+) -> agentphone_status {
+    let (status, text) = match produced {
         Ok(Ok(text)) => (S::AGENTPHONE_OK, text),
         Ok(Err(failure)) => (failure.status(), failure.to_json()),
         Err(_) => (S::AGENTPHONE_INTERNAL_ERROR, CallError::Panic.to_json()),
     };
-    // SAFETY: `out` is non-NULL (checked above) and the caller promises it points to writable
-    // storage for one pointer.
+    // SAFETY: by this function's contract.
     unsafe { *out = c_string(&text) };
     status
 }
@@ -124,7 +138,9 @@ pub(crate) fn send<T: DeserializeOwned + CForm>(
     transport: &Transport,
     call: &Call<T>,
 ) -> Result<String, CallError> {
-    Ok(transport.send(&call.request, c_form::<T>)?)
+    // A plain function pointer: the transport's generic part is compiled once for all types.
+    let decode: fn(&[u8]) -> Result<String, String> = c_form::<T>;
+    Ok(transport.send(&call.request, decode)?)
 }
 
 /// A 2xx body in the C contract's form (see [`CForm`]): the body as received when nothing needs

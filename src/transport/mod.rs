@@ -127,7 +127,21 @@ impl Transport {
         req: &ApiRequest,
         decode: impl Fn(&[u8]) -> Result<R, String>,
     ) -> Result<R, Error> {
-        self.exchange(req, |response| {
+        let mut decoded = None;
+        self.send_body(req, &mut |body| {
+            decode(body).map(|value| decoded = Some(value))
+        })?;
+        Ok(delivered(decoded))
+    }
+
+    /// [`Transport::send`] with the decoder behind a pointer: the request path is compiled once,
+    /// not once for each type an answer decodes to.
+    fn send_body(
+        &self,
+        req: &ApiRequest,
+        decode: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<(), Error> {
+        self.exchange(req, &mut |response| {
             let (status, headers, body) = self.read(response)?;
             let body: &[u8] =
                 if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
@@ -150,50 +164,53 @@ impl Transport {
     /// As [`Transport::send`] for a binary answer: its bytes (at most `max_response_bytes`) and
     /// its `Content-Type`.
     pub fn fetch_bytes(&self, req: &ApiRequest) -> Result<(Vec<u8>, Option<String>), Error> {
-        self.exchange(req, |response| {
-            let (_, headers, body) = self.read(response)?;
-            let content_type = headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            Ok((body, content_type))
-        })
+        let (_, body, content_type) = self.send_raw(req)?;
+        Ok((body, content_type))
     }
 
     /// Sends the request and returns a 2xx answer's body as received, with its content type
     /// (raw requests: the caller decodes).
     pub fn send_raw(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>, Option<String>), Error> {
-        self.exchange(req, |response| {
+        let mut answer = None;
+        self.exchange(req, &mut |response| {
             let (status, headers, body) = self.read(response)?;
             let content_type = headers
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            Ok((status, body, content_type))
-        })
+            answer = Some((status, body, content_type));
+            Ok(())
+        })?;
+        Ok(delivered(answer))
     }
 
     /// Opens a streamed answer (server-sent events): retried like any request until a 2xx
     /// head arrives, then the body is the caller's to read, with no limit on its length or
     /// duration but the request's read timeout between bytes. Never reopened.
     pub fn open(&self, req: &ApiRequest) -> Result<Body, Error> {
-        self.exchange(req, |response| Ok(response.into_body()))
+        let mut opened = None;
+        self.exchange(req, &mut |response| {
+            opened = Some(response.into_body());
+            Ok(())
+        })?;
+        Ok(delivered(opened))
     }
 
     /// The request path: attempts, retries and failure classification, with `on_success`
-    /// taking a 2xx response. An error it returns is judged like any other failure.
-    fn exchange<R>(
+    /// taking a 2xx response (and keeping what it makes of it). An error it returns is judged
+    /// like any other failure. `Ok` means `on_success` returned `Ok`.
+    fn exchange(
         &self,
         req: &ApiRequest,
-        mut on_success: impl FnMut(Response<Body>) -> Result<R, (Error, Failure)>,
-    ) -> Result<R, Error> {
+        on_success: &mut dyn FnMut(Response<Body>) -> Result<(), (Error, Failure)>,
+    ) -> Result<(), Error> {
         let url = self.url(req);
         let backoff = self.settings.backoff;
         let mut retries_done = 0;
         loop {
             let (error, failure) = match self.attempt(req, &url) {
                 Ok(response) if response.status().is_success() => match on_success(response) {
-                    Ok(value) => return Ok(value),
+                    Ok(()) => return Ok(()),
                     Err(failed) => failed,
                 },
                 Ok(response) => match self.read(response) {
@@ -311,6 +328,12 @@ impl Transport {
             }
         }
     }
+}
+
+/// What an `on_success` that returned `Ok` stored: [`Transport::exchange`] returns `Ok` only
+/// then, so the value is always there.
+fn delivered<T>(value: Option<T>) -> T {
+    value.expect("exchange returned Ok, so on_success stored its value")
 }
 
 /// A random number from the standard library's per-instance hash keys (no extra dependency):
