@@ -40,7 +40,7 @@ all: build
 # the static CMake target). Cargo replays the note when the build is already up to date.
 build:
 	mkdir -p $(GEN)
-	$(CARGO) rustc --profile dist --lib --no-default-features --target-dir $(TARGET_DIR) -- --print=native-static-libs \
+	$(CARGO) rustc --profile dist --lib --no-default-features --features strip-logs --target-dir $(TARGET_DIR) -- --print=native-static-libs \
 	  2>&1 | tee $(GEN)/build.log
 	sed -n 's/.*native-static-libs: //p' $(GEN)/build.log | head -n 1 | tr -d '\r' > $(GEN)/native-static-libs
 	test -s $(GEN)/native-static-libs
