@@ -242,13 +242,13 @@ pub struct ResultForms {
 
 fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> ResultForms {
     let typed = serde_json::from_slice::<T>(body).map_err(|e| e.to_string());
-    let c = c_form::<T>(body);
+    let c = c_form::<T>(body.to_vec());
     let (c_decodes_equal, c_again) = match (&typed, &c) {
         (Ok(t), Ok(text)) => (
             serde_json::from_str::<T>(text)
                 .ok()
                 .map(|again| &again == t),
-            Some(c_form::<T>(text.as_bytes())),
+            Some(c_form::<T>(text.clone().into_bytes())),
         ),
         _ => (None, None),
     };

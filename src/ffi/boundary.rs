@@ -63,7 +63,7 @@ impl CallError {
 /// first. Text with a NUL byte (never produced: JSON escapes it) is replaced by an error object.
 pub(crate) fn c_string(text: &str) -> *mut c_char {
     const NUL_FALLBACK: &str = r#"{"code":"internal_error","message":"result held a NUL byte"}"#;
-    let bytes = if text.as_bytes().contains(&0) {
+    let bytes = if memchr::memchr(0, text.as_bytes()).is_some() {
         NUL_FALLBACK.as_bytes()
     } else {
         text.as_bytes()
@@ -139,22 +139,22 @@ pub(crate) fn send<T: DeserializeOwned + CForm>(
     call: &Call<T>,
 ) -> Result<String, CallError> {
     // A plain function pointer: the transport's generic part is compiled once for all types.
-    let decode: fn(&[u8]) -> Result<String, String> = c_form::<T>;
+    let decode: fn(Vec<u8>) -> Result<String, String> = c_form::<T>;
     Ok(transport.send(&call.request, decode)?)
 }
 
 /// A 2xx body in the C contract's form (see [`CForm`]): the body as received when nothing needs
 /// rewriting, else the body with the rewrites made. Refused, with the reason, when the body does
 /// not decode as `T` exactly as the Rust API decodes it.
-pub(crate) fn c_form<T: DeserializeOwned + CForm>(body: &[u8]) -> Result<String, String> {
-    serde_json::from_slice::<T>(body).map_err(|e| e.to_string())?;
-    if T::may_need_rewrite(body) {
-        let mut value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+pub(crate) fn c_form<T: DeserializeOwned + CForm>(body: Vec<u8>) -> Result<String, String> {
+    let decoded = serde_json::from_slice::<T>(&body).map_err(|e| e.to_string())?;
+    if decoded.may_need_rewrite(&body) {
+        let mut value: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         if T::rewrite(&mut value) {
             return serde_json::to_string(&value).map_err(|e| e.to_string());
         }
     }
-    String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+    String::from_utf8(body).map_err(|e| e.to_string())
 }
 
 pub(crate) unsafe fn opt_str<'a>(

@@ -366,7 +366,7 @@ impl VoiceList {
 }
 
 impl CForm for Agent {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         has_naive_timestamp(body)
     }
 
@@ -376,8 +376,8 @@ impl CForm for Agent {
 }
 
 impl CForm for AgentPage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        has_naive_timestamp(body) || lacks_total(self.total, body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
@@ -386,7 +386,7 @@ impl CForm for AgentPage {
 }
 
 impl CForm for DeletedAgent {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -396,7 +396,7 @@ impl CForm for DeletedAgent {
 }
 
 impl CForm for VoiceList {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -455,7 +455,7 @@ pub struct DetachedNumber {
 }
 
 impl CForm for AttachedNumber {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -465,7 +465,7 @@ impl CForm for AttachedNumber {
 }
 
 impl CForm for DetachedNumber {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 

@@ -330,7 +330,7 @@ impl TranscriptEvent {
 }
 
 impl CForm for Call {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         has_naive_timestamp(body)
     }
 
@@ -344,8 +344,8 @@ impl CForm for Call {
 }
 
 impl CForm for CallPage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        has_naive_timestamp(body) || lacks_total(self.total, body)
     }
 
     fn rewrite(value: &mut Value) -> bool {

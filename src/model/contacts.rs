@@ -152,7 +152,7 @@ pub struct Capabilities {
 }
 
 impl CForm for Contact {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         has_naive_timestamp(body)
     }
 
@@ -162,8 +162,8 @@ impl CForm for Contact {
 }
 
 impl CForm for ContactPage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        has_naive_timestamp(body) || lacks_total(self.total, body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
@@ -172,7 +172,7 @@ impl CForm for ContactPage {
 }
 
 impl CForm for Capabilities {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         has_naive_timestamp(body)
     }
 

@@ -335,7 +335,7 @@ fn may_need_rewrite(body: &[u8]) -> bool {
 }
 
 impl CForm for ConversationMessage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         may_need_rewrite(body)
     }
 
@@ -350,7 +350,7 @@ impl CForm for ConversationMessage {
 }
 
 impl CForm for Conversation {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         may_need_rewrite(body)
     }
 
@@ -361,8 +361,8 @@ impl CForm for Conversation {
 }
 
 impl CForm for ConversationPage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        may_need_rewrite(body) || lacks_total(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        may_need_rewrite(body) || lacks_total(self.total, body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
@@ -371,7 +371,7 @@ impl CForm for ConversationPage {
 }
 
 impl CForm for ConversationMessagePage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         may_need_rewrite(body)
     }
 
@@ -381,7 +381,7 @@ impl CForm for ConversationMessagePage {
 }
 
 impl CForm for TypingIndicator {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -418,7 +418,8 @@ mod tests {
         let mut v = json!({"id": "c1", "createdAt": "2025-01-15T12:00:00", "messages": [
             {"id": "m1", "from_": "+1", "body": null, "receivedAt": "2025-01-15T12:00:00Z"}
         ]});
-        assert!(Conversation::may_need_rewrite(v.to_string().as_bytes()));
+        let decoded: Conversation = serde_json::from_value(v.clone()).unwrap();
+        assert!(decoded.may_need_rewrite(v.to_string().as_bytes()));
         assert!(Conversation::rewrite(&mut v));
         assert_eq!(
             v,
@@ -427,6 +428,7 @@ mod tests {
             ]})
         );
         let canonical = json!({"data": [], "hasMore": false, "total": 0}).to_string();
-        assert!(!ConversationPage::may_need_rewrite(canonical.as_bytes()));
+        let decoded: ConversationPage = serde_json::from_str(&canonical).unwrap();
+        assert!(!decoded.may_need_rewrite(canonical.as_bytes()));
     }
 }

@@ -361,7 +361,7 @@ pub struct Reaction {
 }
 
 impl CForm for SentMessage {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -371,7 +371,7 @@ impl CForm for SentMessage {
 }
 
 impl CForm for Reaction {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -395,7 +395,7 @@ fn message_may_need_rewrite(body: &[u8]) -> bool {
 }
 
 impl CForm for Message {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         message_may_need_rewrite(body)
     }
 
@@ -411,7 +411,7 @@ impl CForm for Message {
 }
 
 impl CForm for MessagePage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         message_may_need_rewrite(body)
     }
 

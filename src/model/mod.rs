@@ -16,6 +16,9 @@ pub(crate) mod usage;
 pub(crate) mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use std::fmt;
+
+use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::{Map, Value};
 
@@ -63,12 +66,13 @@ impl Paging {
 /// - a list page without `total` gets `"total": null`.
 ///
 /// When nothing needs rewriting, the body bytes themselves are the result. Whether that is so
-/// is first judged from the bytes ([`CForm::may_need_rewrite`]), so that the common case costs
-/// no second parse.
+/// is first judged from the decoded value and the bytes ([`CForm::may_need_rewrite`]), so that
+/// the common case costs no second parse.
 pub(crate) trait CForm {
-    /// False only when the body certainly needs no rewrite. A cheap scan of the bytes: it may
-    /// say true for a body that turns out to need nothing, never false for one that does.
-    fn may_need_rewrite(body: &[u8]) -> bool;
+    /// False only when `body`, which decoded as `self`, certainly needs no rewrite. Cheap: what
+    /// the decoded value tells, else a scan of the bytes. It may say true for a body that turns
+    /// out to need nothing, never false for one that does.
+    fn may_need_rewrite(&self, body: &[u8]) -> bool;
 
     /// Makes the rewrites in `value` (which decodes as `Self`); true when anything changed.
     fn rewrite(value: &mut Value) -> bool;
@@ -177,10 +181,12 @@ pub(crate) fn add_total(value: &mut Value) -> bool {
     }
 }
 
-/// Whether a list page's bytes have no `total` key at the top level (then [`add_total`] has
-/// work to do). A `total` inside an item does not count.
-pub(crate) fn lacks_total(body: &[u8]) -> bool {
-    !has_top_level_key(body, b"total")
+/// Whether a list page has no `total` key at the top level (then [`add_total`] has work to do),
+/// given the `total` it decoded to. A number there settles it without a look at the bytes;
+/// otherwise the key was `null` or absent, and a scan of the bytes tells which (a `total` inside
+/// an item does not count).
+pub(crate) fn lacks_total(decoded: Option<u64>, body: &[u8]) -> bool {
+    decoded.is_none() && !has_top_level_key(body, b"total")
 }
 
 /// Where the string that starts at `start` (just after its opening quote) ends: the index of its
@@ -240,7 +246,7 @@ pub(crate) fn has_top_level_key(body: &[u8], key: &[u8]) -> bool {
 
 /// A result passed through as the server sent it (untyped answers: transcripts, raw requests).
 impl CForm for Value {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -277,6 +283,47 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     Some(naive.and_utc())
 }
 
+/// Reads a timestamp from the string as the deserializer holds it (borrowed from the input, or
+/// its scratch buffer after unescaping), without a copy.
+struct TimestampVisitor;
+
+impl<'de> Visitor<'de> for TimestampVisitor {
+    type Value = DateTime<Utc>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an ISO 8601 date-time string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<DateTime<Utc>, E> {
+        parse_timestamp(s)
+            .ok_or_else(|| E::custom(format!("invalid date-time {s:?} (expected ISO 8601)")))
+    }
+}
+
+/// [`TimestampVisitor`] behind `null`: `None` for `null` (or a missing field, through
+/// `#[serde(default)]`).
+struct OptionalTimestampVisitor;
+
+impl<'de> Visitor<'de> for OptionalTimestampVisitor {
+    type Value = Option<DateTime<Utc>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an ISO 8601 date-time string or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(TimestampVisitor).map(Some)
+    }
+}
+
 /// Serde adapter for a required timestamp.
 pub(crate) mod timestamp {
     use super::*;
@@ -286,10 +333,7 @@ pub(crate) mod timestamp {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_timestamp(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid date-time {s:?} (expected ISO 8601)"))
-        })
+        d.deserialize_str(TimestampVisitor)
     }
 }
 
@@ -305,12 +349,7 @@ pub(crate) mod timestamp_opt {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            None => Ok(None),
-            Some(s) => parse_timestamp(&s).map(Some).ok_or_else(|| {
-                serde::de::Error::custom(format!("invalid date-time {s:?} (expected ISO 8601)"))
-            }),
-        }
+        d.deserialize_option(OptionalTimestampVisitor)
     }
 }
 

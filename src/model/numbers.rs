@@ -328,7 +328,7 @@ pub struct ContactCard {
 }
 
 impl CForm for NumberInfoList {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -338,7 +338,7 @@ impl CForm for NumberInfoList {
 }
 
 impl CForm for PhoneNumber {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         has_naive_timestamp(body)
     }
 
@@ -348,8 +348,8 @@ impl CForm for PhoneNumber {
 }
 
 impl CForm for NumberPage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        has_naive_timestamp(body) || lacks_total(self.total, body)
     }
 
     fn rewrite(value: &mut Value) -> bool {
@@ -358,7 +358,7 @@ impl CForm for NumberPage {
 }
 
 impl CForm for ReleasedNumber {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 

@@ -78,7 +78,7 @@ pub struct ByAgentQuery {
 }
 
 impl CForm for Usage {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 
@@ -88,7 +88,7 @@ impl CForm for Usage {
 }
 
 impl CForm for UsageReport {
-    fn may_need_rewrite(_: &[u8]) -> bool {
+    fn may_need_rewrite(&self, _: &[u8]) -> bool {
         false
     }
 

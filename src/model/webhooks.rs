@@ -538,7 +538,7 @@ impl VoiceReply {
 }
 
 impl CForm for Webhook {
-    fn may_need_rewrite(body: &[u8]) -> bool {
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
         has_naive_timestamp(body)
     }
 
@@ -549,8 +549,8 @@ impl CForm for Webhook {
 
 /// `null` (no webhook) stays `null`.
 impl<T: CForm> CForm for Option<T> {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        T::may_need_rewrite(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        self.as_ref().is_some_and(|t| t.may_need_rewrite(body))
     }
 
     fn rewrite(value: &mut Value) -> bool {
@@ -559,8 +559,8 @@ impl<T: CForm> CForm for Option<T> {
 }
 
 impl CForm for DeliveryPage {
-    fn may_need_rewrite(body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(body)
+    fn may_need_rewrite(&self, body: &[u8]) -> bool {
+        has_naive_timestamp(body) || lacks_total(self.total, body)
     }
 
     fn rewrite(value: &mut Value) -> bool {

@@ -12,6 +12,7 @@ pub(crate) mod sse;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
+use std::io::Read;
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -115,17 +116,17 @@ impl Transport {
     /// Sends the call and decodes a 2xx body as `T`.
     pub fn execute<T: DeserializeOwned>(&self, call: &Call<T>) -> Result<T, Error> {
         self.send(&call.request, |body| {
-            serde_json::from_slice(body).map_err(|e| e.to_string())
+            serde_json::from_slice(&body).map_err(|e| e.to_string())
         })
     }
 
     /// Sends the request, retrying as the policy allows, and hands a 2xx body to `decode`
-    /// (`{}` for an empty body where the request allows one). A decode failure is an
-    /// [`ErrorKind::Decode`] error that, for a POST, may have succeeded.
+    /// (`{}` for an empty body where the request allows one), which may keep it. A decode
+    /// failure is an [`ErrorKind::Decode`] error that, for a POST, may have succeeded.
     pub fn send<R>(
         &self,
         req: &ApiRequest,
-        decode: impl Fn(&[u8]) -> Result<R, String>,
+        decode: impl Fn(Vec<u8>) -> Result<R, String>,
     ) -> Result<R, Error> {
         let mut decoded = None;
         self.send_body(req, &mut |body| {
@@ -139,16 +140,14 @@ impl Transport {
     fn send_body(
         &self,
         req: &ApiRequest,
-        decode: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+        decode: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
     ) -> Result<(), Error> {
         self.exchange(req, &mut |response| {
-            let (status, headers, body) = self.read(response)?;
-            let body: &[u8] =
-                if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
-                    b"{}"
-                } else {
-                    &body
-                };
+            let (status, headers, mut body) = self.read(response)?;
+            if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
+                body.clear();
+                body.extend_from_slice(b"{}");
+            }
             decode(body).map_err(|why| {
                 let error = Error::new(
                     ErrorKind::Decode,
@@ -302,11 +301,19 @@ impl Transport {
     ) -> Result<(u16, HeaderMap, Vec<u8>), (Error, Failure)> {
         let (parts, mut body) = response.into_parts();
         let status = parts.status.as_u16();
-        match body
+        let limit = self.settings.max_response_bytes;
+        // Room for the whole body up front when its length is known: no regrowing and copying
+        // as it arrives. A length past the limit is refused by the read, not reserved.
+        let expected = body.content_length().filter(|&n| n <= limit).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+        let read = body
             .with_config()
-            .limit(self.settings.max_response_bytes)
-            .read_to_vec()
-        {
+            .limit(limit)
+            .reader()
+            .read_to_end(&mut bytes)
+            .map(|_| bytes)
+            .map_err(ureq::Error::from);
+        match read {
             Ok(body) => Ok((status, parts.headers, body)),
             Err(ureq::Error::BodyExceedsLimit(limit)) => Err((
                 Error::new(
