@@ -277,6 +277,46 @@ fn sequential_calls_reuse_one_connection() {
 }
 
 #[test]
+fn a_kept_alive_connection_the_server_closed_is_not_used_for_a_post() {
+    // Were the closed connection taken from the pool, the create would be written to it, fail
+    // after sending, and never be retried (it may have acted).
+    let server = RawServer::start(|n| match n {
+        0 => Action::RespondThenClose(200, r#"{"data":[],"hasMore":false,"total":0}"#.into()),
+        _ => Action::Respond(201, vec![], number_json("num_new")),
+    });
+    let c = fast_client(&server.url()).build().unwrap();
+    c.numbers().list(&ListNumbers::new()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let created = c.numbers().create(&CreateNumber::new()).unwrap();
+    assert_eq!(created.id, "num_new");
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(server.connection_count(), 2);
+}
+
+#[test]
+fn bytes_sent_past_an_answer_keep_its_connection_out_of_the_pool() {
+    // The stray bytes are a whole answer of their own: read as the next call's, they would
+    // give it `total: 999`.
+    let stray =
+        "HTTP/1.1 200 X\r\nContent-Length: 39\r\n\r\n{\"data\":[],\"hasMore\":false,\"total\":999}";
+    let server = RawServer::start(move |n| match n {
+        0 => Action::RespondThenSend(
+            200,
+            r#"{"data":[],"hasMore":false,"total":0}"#.into(),
+            stray.into(),
+        ),
+        _ => ok_list(),
+    });
+    let c = fast_client(&server.url()).build().unwrap();
+    c.numbers().list(&ListNumbers::new()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let page = c.numbers().list(&ListNumbers::new()).unwrap();
+    assert_eq!(page.total, Some(0));
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(server.connection_count(), 2);
+}
+
+#[test]
 fn threads_share_one_client_and_its_pool() {
     let server = RawServer::start(|_| ok_list());
     let c = fast_client(&server.url()).build().unwrap();

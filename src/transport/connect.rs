@@ -15,7 +15,7 @@ use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
 
 use crate::error::Error;
@@ -56,7 +56,59 @@ impl Connector<()> for PhaseConnector {
         details: &ConnectionDetails,
         chained: Option<()>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        self.inner.connect(details, chained).map_err(not_sent)
+        let connection = self.inner.connect(details, chained).map_err(not_sent)?;
+        Ok(connection.map(|inner| ProbeOnCheckout::new(inner).boxed()))
+    }
+}
+
+/// A connection whose liveness probe runs when the pool hands it out, not also when it goes
+/// back in.
+///
+/// ureq probes a kept-alive connection twice between two calls, each probe three syscalls on
+/// the socket (non-blocking on, a one-byte read, non-blocking off): when the call that used it
+/// ends, and when the next call takes it. The second probe finds everything the first would (bytes
+/// the server sent past its answer, or a close), and finds it when it matters: a connection
+/// can break while it idles. So a probe that comes straight after I/O is answered "open" and
+/// left to the probe at checkout, which always runs: nothing has happened on the connection
+/// between the two.
+#[derive(Debug)]
+struct ProbeOnCheckout {
+    inner: Box<dyn Transport>,
+    /// True after a read or write, until the next probe.
+    used_since_probe: bool,
+}
+
+impl ProbeOnCheckout {
+    fn new(inner: Box<dyn Transport>) -> ProbeOnCheckout {
+        ProbeOnCheckout {
+            inner,
+            used_since_probe: false,
+        }
+    }
+}
+
+impl Transport for ProbeOnCheckout {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.used_since_probe = true;
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.used_since_probe = true;
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        // The probe straight after a call (ureq's return to the pool) is deferred to checkout.
+        std::mem::take(&mut self.used_since_probe) || self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
     }
 }
 

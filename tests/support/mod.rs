@@ -20,6 +20,21 @@ pub enum Action {
     Hang(Duration),
     /// Read the request, then close the connection without answering.
     Drop,
+    /// Answer like `Respond` (nothing says the connection ends), then close it: a server
+    /// dropping a kept-alive connection.
+    RespondThenClose(u16, String),
+    /// Answer like `Respond`, then send these bytes too, past the answer's end.
+    RespondThenSend(u16, String, String),
+}
+
+fn response(status: u16, headers: &[(&str, String)], body: &str) -> String {
+    let mut out = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    out
 }
 
 pub struct RawServer {
@@ -98,13 +113,27 @@ fn serve(stream: TcpStream, reqs: &Mutex<Vec<String>>, script: &(dyn Fn(usize) -
         };
         match script(n) {
             Action::Respond(status, headers, body) => {
-                let mut out = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", body.len());
-                for (k, v) in headers {
-                    out.push_str(&format!("{k}: {v}\r\n"));
+                if stream
+                    .write_all(response(status, &headers, &body).as_bytes())
+                    .is_err()
+                {
+                    return;
                 }
-                out.push_str("\r\n");
-                out.push_str(&body);
-                if stream.write_all(out.as_bytes()).is_err() {
+            }
+            Action::RespondThenClose(status, body) => {
+                let _ = stream.write_all(response(status, &[], &body).as_bytes());
+                return;
+            }
+            Action::RespondThenSend(status, body, extra) => {
+                if stream
+                    .write_all(response(status, &[], &body).as_bytes())
+                    .is_err()
+                {
+                    return;
+                }
+                // After the client has read the answer, so that the bytes wait in the socket.
+                thread::sleep(Duration::from_millis(20));
+                if stream.write_all(extra.as_bytes()).is_err() {
                     return;
                 }
             }
