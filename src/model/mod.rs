@@ -15,9 +15,9 @@ pub(crate) mod numbers;
 pub(crate) mod usage;
 pub(crate) mod webhooks;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use std::fmt;
 
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::{Map, Value};

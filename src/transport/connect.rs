@@ -66,11 +66,11 @@ impl Connector<()> for PhaseConnector {
 ///
 /// ureq probes a kept-alive connection twice between two calls, each probe three syscalls on
 /// the socket (non-blocking on, a one-byte read, non-blocking off): when the call that used it
-/// ends, and when the next call takes it. The second probe finds everything the first would (bytes
-/// the server sent past its answer, or a close), and finds it when it matters: a connection
-/// can break while it idles. So a probe that comes straight after I/O is answered "open" and
-/// left to the probe at checkout, which always runs: nothing has happened on the connection
-/// between the two.
+/// ends, and when the next call takes it. The second probe finds everything the first would
+/// (bytes the server sent past its answer, or a close), and finds it when it matters, since a
+/// connection can also break while it idles. So a probe that comes straight after I/O is
+/// answered "open" and left to the probe at checkout, which always runs: no I/O happens on the
+/// connection between the two.
 #[derive(Debug)]
 struct ProbeOnCheckout {
     inner: Box<dyn Transport>,

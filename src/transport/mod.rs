@@ -71,6 +71,9 @@ const INPUT_BUFFER_BYTES: usize = 17 * 1024;
 /// written through it in pieces).
 const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
 
+/// The most room reserved for a body before it arrives, from its `Content-Length`.
+const PRESIZE_MAX_BYTES: u64 = 1024 * 1024;
+
 /// Query values are encoded like form values (`:` and `+` of a timestamp included).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -302,9 +305,14 @@ impl Transport {
         let (parts, mut body) = response.into_parts();
         let status = parts.status.as_u16();
         let limit = self.settings.max_response_bytes;
-        // Room for the whole body up front when its length is known: no regrowing and copying
-        // as it arrives. A length past the limit is refused by the read, not reserved.
-        let expected = body.content_length().filter(|&n| n <= limit).unwrap_or(0);
+        // Room for the body up front when its length is known, so that it is not regrown and
+        // copied as it arrives; at most PRESIZE_MAX_BYTES, so that a length a server claims and
+        // never sends costs little (a longer body grows as it arrives). A length past the limit
+        // is refused by the read.
+        let expected = body
+            .content_length()
+            .filter(|&n| n <= limit)
+            .map_or(0, |n| n.min(PRESIZE_MAX_BYTES));
         let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         let read = body
             .with_config()
