@@ -22,7 +22,7 @@ CARGO ?= cargo
 STRIP ?= strip
 TARGET_DIR ?= target
 
-VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p;T;q' Cargo.toml)
 MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 MINOR := $(word 2,$(subst ., ,$(VERSION)))
 # Before 1.0 every minor may break the ABI, so it is part of the soname (as build.rs sets it).
@@ -42,7 +42,7 @@ build:
 	mkdir -p $(GEN)
 	$(CARGO) rustc --profile dist --lib --no-default-features --features strip-logs --target-dir $(TARGET_DIR) -- --print=native-static-libs \
 	  2>&1 | tee $(GEN)/build.log
-	sed -n 's/.*native-static-libs: //p' $(GEN)/build.log | head -n 1 | tr -d '\r' > $(GEN)/native-static-libs
+	sed -n 's/.*native-static-libs: //p;T;q' $(GEN)/build.log | tr -d '\r' > $(GEN)/native-static-libs
 	test -s $(GEN)/native-static-libs
 	test "$$(readelf -d $(BUILD)/libagentphone.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" = "$(SONAME)"
 	libs="$$(cat $(GEN)/native-static-libs)"; \
