@@ -157,6 +157,9 @@ pub(crate) fn c_form<T: DeserializeOwned + CForm>(body: Vec<u8>) -> Result<Strin
     String::from_utf8(body).map_err(|e| e.to_string())
 }
 
+/// Borrows a C string argument as UTF-8; NULL is `None`.
+///
+/// SAFETY (for callers): `s` is NULL or points to a NUL-terminated string valid for the call.
 pub(crate) unsafe fn opt_str<'a>(
     name: &str,
     s: *const c_char,
