@@ -238,6 +238,10 @@ pub struct ResultForms {
     pub c_decodes_equal: Option<bool>,
     /// The C form of the C text: the C form is canonical, so this must be the C text again.
     pub c_again: Option<Result<String, String>>,
+    /// When the C API accepted the body: whether its text, as JSON, equals the body with every
+    /// rewrite applied unconditionally. False when the cheap test that skips the rewrites
+    /// ([`CForm::may_need_rewrite`]) skipped one that was needed.
+    pub c_equals_full_rewrite: Option<bool>,
 }
 
 fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> ResultForms {
@@ -252,11 +256,22 @@ fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> Re
         ),
         _ => (None, None),
     };
+    let c_equals_full_rewrite = c.as_ref().ok().map(|text| {
+        let rewritten = serde_json::from_slice::<Value>(body).map(|mut v| {
+            T::rewrite(&mut v);
+            v
+        });
+        match (rewritten, serde_json::from_str::<Value>(text)) {
+            (Ok(all), Ok(handed)) => all == handed,
+            _ => false,
+        }
+    });
     ResultForms {
         rust: typed.and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
         c,
         c_decodes_equal,
         c_again,
+        c_equals_full_rewrite,
     }
 }
 
@@ -437,7 +452,18 @@ mod tests {
             Ok(r#"{"data":[],"hasMore":false,"total":null}"#)
         );
         assert_eq!(f.c_decodes_equal, Some(true));
+        assert_eq!(f.c_equals_full_rewrite, Some(true));
         assert!(forms(b"[").c.is_err());
+        let (_, forms) = RESULT_TYPES.iter().find(|(n, _)| *n == "Agent").unwrap();
+        for created in [
+            "2025-01-15T10:45:00",
+            "2025-1-15T10:45:00",
+            "2025-01-15T10:45:00Z",
+        ] {
+            let body = format!(r#"{{"id": "a", "createdAt": "{created}"}}"#);
+            let f = forms(body.as_bytes());
+            assert_eq!(f.c_equals_full_rewrite, Some(true), "{body}: {:?}", f.c);
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Every response decoder and every error shape. For a 2xx body of each result type: no panic;
 //! the C API refuses exactly what the Rust API refuses; what the C API hands out is JSON that
 //! the Rust API decodes to the same value as the body itself, is already canonical (its C form
-//! is itself), and holds the keys the header promises. For any other status: the C error JSON
-//! has all of its keys with their types.
+//! is itself), equals the body with every rewrite made (the test that skips the rewrites
+//! skipped none that was needed), and holds the keys the header promises. For any other
+//! status: the C error JSON has all of its keys with their types.
 //!
 //! Input: one byte choosing the type (one past the last: an error answer, then two bytes of
 //! status, one of flags, a `Retry-After` value up to the first newline), then the body.
@@ -77,6 +78,11 @@ fuzz_target!(|data: &[u8]| {
         f.c_decodes_equal,
         Some(true),
         "{name}: the C result decodes otherwise: {text}"
+    );
+    assert_eq!(
+        f.c_equals_full_rewrite,
+        Some(true),
+        "{name}: a rewrite was skipped: {text}"
     );
     assert_eq!(
         f.c_again.as_ref(),

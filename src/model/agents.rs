@@ -371,7 +371,7 @@ impl CForm for Agent {
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        rewrite_timestamps(value, &["createdAt", "updatedAt"])
+        rewrite_timestamps(value, &["createdAt"])
     }
 }
 

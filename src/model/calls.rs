@@ -335,7 +335,7 @@ impl CForm for Call {
     }
 
     fn rewrite(value: &mut Value) -> bool {
-        let changed = rewrite_timestamps(value, &["startedAt", "endedAt", "createdAt"]);
+        let changed = rewrite_timestamps(value, &["startedAt", "endedAt"]);
         changed
             | rewrite_each(value, "transcripts", |t| {
                 rewrite_timestamps(t, &["createdAt"])

@@ -427,6 +427,21 @@ mod tests {
                 {"id": "m1", "fromNumber": "+1", "body": "", "receivedAt": "2025-01-15T12:00:00Z"}
             ]})
         );
+        // A null canonical key counts as absent, as in the typed decoding.
+        let body = r#"{"id":"m1","fromNumber":null,"from":"+1","toNumber":null,"to":"+2","receivedAt":"2025-01-15T12:00:00Z"}"#;
+        let typed: ConversationMessage = serde_json::from_str(body).unwrap();
+        let c = crate::ffi::boundary::c_form::<ConversationMessage>(body.into()).unwrap();
+        let v: Value = serde_json::from_str(&c).unwrap();
+        assert_eq!(
+            (&v["fromNumber"], &v["toNumber"]),
+            (&json!("+1"), &json!("+2")),
+            "{c}"
+        );
+        assert!(v.get("from").is_none() && v.get("to").is_none(), "{c}");
+        assert_eq!(
+            serde_json::from_str::<ConversationMessage>(&c).unwrap(),
+            typed
+        );
         let canonical = json!({"data": [], "hasMore": false, "total": 0}).to_string();
         let decoded: ConversationPage = serde_json::from_str(&canonical).unwrap();
         assert!(!decoded.may_need_rewrite(canonical.as_bytes()));

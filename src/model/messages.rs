@@ -455,4 +455,25 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("no sender"), "{err}");
     }
+
+    #[test]
+    fn the_c_form_takes_the_sender_the_typed_decoding_takes_when_a_spelling_is_null() {
+        for body in [
+            r#"{"id":"m","from_":null,"from":"+1","to":null,"toNumber":"+2","body":"b","receivedAt":"2025-01-15T12:00:00Z"}"#,
+            r#"{"id":"m","from_":null,"from":null,"fromNumber":"+1","toNumber":"+2","to":null,"body":"b","receivedAt":"2025-01-15T12:00:00Z"}"#,
+            r#"{"id":"m","from_":"+1","from":null,"fromNumber":"+9","to":"+2","toNumber":null,"body":"b","receivedAt":"2025-01-15T12:00:00Z"}"#,
+        ] {
+            let typed: Message = serde_json::from_str(body).unwrap();
+            assert_eq!((typed.from.as_str(), typed.to.as_str()), ("+1", "+2"));
+            let c = crate::ffi::boundary::c_form::<Message>(body.as_bytes().to_vec()).unwrap();
+            let v: Value = serde_json::from_str(&c).unwrap();
+            assert_eq!((&v["from_"], &v["to"]), (&json!("+1"), &json!("+2")), "{c}");
+            assert!(
+                v.get("from").is_none() && v.get("fromNumber").is_none(),
+                "{c}"
+            );
+            assert!(v.get("toNumber").is_none(), "{c}");
+            assert_eq!(serde_json::from_str::<Message>(&c).unwrap(), typed, "{c}");
+        }
+    }
 }

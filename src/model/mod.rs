@@ -60,7 +60,9 @@ impl Paging {
 /// How a result is handed to C: the server's JSON as received, with exactly the rewrites below
 /// made in place, whatever else the object holds (a key the server left out stays out):
 ///
-/// - a timestamp field whose value has no offset is written as RFC 3339 in UTC (`...Z`);
+/// - a timestamp field (one the type decodes as a timestamp; a field this crate does not know
+///   is kept verbatim) whose value is not RFC 3339 with an offset is written as RFC 3339 in
+///   UTC (`...Z`);
 /// - a message's sender is under `from_` and its recipient under `to` (the other spellings,
 ///   `from`, `fromNumber`, `toNumber`, are renamed), and a `null` message body is `""`;
 /// - a list page without `total` gets `"total": null`.
@@ -79,8 +81,10 @@ pub(crate) trait CForm {
 }
 
 /// Whether the value of a key ending in `At` (`createdAt`, `receivedAt`, ...: every timestamp
-/// the rewrites name) may be a date-time without an offset. Also true whenever the body has a
-/// `\u` escape, since a key may be spelled with one.
+/// the rewrites name) may be a date-time that is not RFC 3339 with an offset: without one, or
+/// in any of the looser forms the typed decoding also reads (`2025-1-5T9:00:00`, a leading
+/// space, a signed year). Also true whenever the body has a `\u` escape, since a key may be
+/// spelled with one.
 pub(crate) fn has_naive_timestamp(body: &[u8]) -> bool {
     if contains(body, b"\\u") {
         return true;
@@ -92,7 +96,7 @@ pub(crate) fn has_naive_timestamp(body: &[u8]) -> bool {
             return false; // a value ending in `At`, not a key
         };
         match skip_space(rest).strip_prefix(b"\"") {
-            Some(value) => is_naive_datetime(value),
+            Some(value) => !is_rfc3339_with_offset(value),
             None => false, // null, or not a string: nothing to rewrite
         }
     })
@@ -103,24 +107,36 @@ fn skip_space(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-/// Whether the string starting at `value` is `YYYY-MM-DD[T ]HH:MM:SS[.fff]` with no offset.
-fn is_naive_datetime(value: &[u8]) -> bool {
-    const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
-    let fits = value.len() >= SHAPE.len()
-        && value.iter().zip(SHAPE).all(|(&b, &want)| match want {
-            b'd' => b.is_ascii_digit(),
-            b'T' => b == b'T' || b == b' ',
-            other => b == other,
-        });
-    if !fits {
+/// Whether the string starting at `value` (just after its opening quote) is, up to its closing
+/// quote, `YYYY-MM-DD[Tt ]HH:MM:SS[.fff](Z|z|+HH:MM|-HH:MM)`: the shape of RFC 3339, which
+/// needs no rewrite. Anything else that decodes as a timestamp is rewritten.
+fn is_rfc3339_with_offset(value: &[u8]) -> bool {
+    fn shaped(b: &[u8], shape: &[u8]) -> bool {
+        b.len() >= shape.len()
+            && b.iter().zip(shape).all(|(&b, &want)| match want {
+                b'd' => b.is_ascii_digit(),
+                b'T' => matches!(b, b'T' | b't' | b' '),
+                other => b == other,
+            })
+    }
+    const DATE_TIME: &[u8] = b"dddd-dd-ddTdd:dd:dd";
+    if !shaped(value, DATE_TIME) {
         return false;
     }
-    let mut rest = &value[SHAPE.len()..];
+    let mut rest = &value[DATE_TIME.len()..];
     if let Some(fraction) = rest.strip_prefix(b".") {
         let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
         rest = &fraction[n..];
     }
-    !matches!(rest.first(), Some(b'Z' | b'z' | b'+' | b'-'))
+    let rest = match rest.first() {
+        Some(b'Z' | b'z') => &rest[1..],
+        Some(b'+' | b'-') if shaped(&rest[1..], b"dd:dd") => &rest[6..],
+        _ => return false,
+    };
+    rest.first() == Some(&b'"')
 }
 
 /// Whether `needle` occurs in the bytes.
@@ -148,8 +164,10 @@ pub(crate) fn rewrite_timestamps(value: &mut Value, keys: &[&str]) -> bool {
 }
 
 /// Moves a message's sender and recipient to their canonical keys: for each `(canonical,
-/// spellings)`, every spelling present is removed and the first found fills the canonical key
-/// if it is absent. A null `body` becomes `""`. True when anything changed.
+/// spellings)`, every spelling present is removed, and the canonical key ends up holding the
+/// first value that is not `null` in the order canonical, then spellings: the order in which
+/// the typed decoding prefers them, where `null` counts as absent. A null `body` becomes `""`.
+/// True when anything changed.
 pub(crate) fn canonical_message_keys(value: &mut Value, renames: &[(&str, &[&str])]) -> bool {
     let Some(obj) = value.as_object_mut() else {
         return false;
@@ -157,9 +175,16 @@ pub(crate) fn canonical_message_keys(value: &mut Value, renames: &[(&str, &[&str
     let mut changed = false;
     for (canonical, spellings) in renames {
         for spelling in *spellings {
-            if let Some(v) = obj.remove(*spelling) {
-                changed = true;
-                obj.entry(*canonical).or_insert(v);
+            let Some(v) = obj.remove(*spelling) else {
+                continue;
+            };
+            changed = true;
+            match obj.get_mut(*canonical) {
+                Some(held) if held.is_null() => *held = v,
+                Some(_) => {}
+                None => {
+                    obj.insert((*canonical).to_owned(), v);
+                }
             }
         }
     }
@@ -400,20 +425,59 @@ mod tests {
     }
 
     #[test]
+    fn the_c_form_rewrites_the_typed_timestamps_and_keeps_unknown_fields_verbatim() {
+        use crate::ffi::boundary::c_form;
+        let call = r#"{"id":"c","startedAt":"2025-01-15T10:45:00","createdAt":"2025-01-15T10:45:00","transcripts":[{"id":"t","createdAt":"2025-01-15T10:45:00"}]}"#;
+        let c: Value = serde_json::from_str(&c_form::<calls::Call>(call.into()).unwrap()).unwrap();
+        assert_eq!(c["startedAt"], "2025-01-15T10:45:00Z");
+        assert_eq!(c["transcripts"][0]["createdAt"], "2025-01-15T10:45:00Z");
+        assert_eq!(
+            c["createdAt"], "2025-01-15T10:45:00",
+            "not a field of a call"
+        );
+        let agent =
+            r#"{"id":"a","createdAt":"2025-01-15T10:45:00","updatedAt":"2025-01-15T10:45:00"}"#;
+        let a: Value =
+            serde_json::from_str(&c_form::<agents::Agent>(agent.into()).unwrap()).unwrap();
+        assert_eq!(a["createdAt"], "2025-01-15T10:45:00Z");
+        assert_eq!(
+            a["updatedAt"], "2025-01-15T10:45:00",
+            "not a field of an agent"
+        );
+    }
+
+    #[test]
     fn the_byte_scan_finds_every_naive_timestamp() {
         for naive in [
             r#"{"createdAt":"2025-01-15T10:45:00"}"#,
             r#"{"receivedAt" :  "2025-01-15 10:45:00.123"}"#,
             r#"{"createdAt":"2025-01-15T10:45:00Z","expiresAt":"2025-01-15T10:45:00.5"}"#,
             r#"{"createdA\u0074":"2025-01-15T10:45:00Z"}"#,
+            // Looser forms that the typed decoding reads as naive.
+            r#"{"createdAt":"2025-1-5T9:00:00"}"#,
+            r#"{"createdAt":" 2025-01-15T10:45:00"}"#,
+            r#"{"createdAt":"+2025-01-15T10:45:00"}"#,
+            r#"{"createdAt":"2025-01-15T10:45:00Z ","x":"2025-01-15T10:45:00"}"#,
         ] {
             assert!(has_naive_timestamp(naive.as_bytes()), "{naive}");
+        }
+        // Whatever the scan sends on is rewritten to RFC 3339, which the scan then passes.
+        for loose in [
+            "2025-1-5T9:00:00",
+            " 2025-01-05T09:00:00",
+            "+2025-01-05T09:00:00",
+        ] {
+            let mut v = serde_json::json!({ "createdAt": loose });
+            assert!(rewrite_timestamps(&mut v, &["createdAt"]), "{loose}");
+            assert_eq!(v["createdAt"], "2025-01-05T09:00:00Z");
+            assert!(!has_naive_timestamp(v.to_string().as_bytes()));
         }
         for fine in [
             r#"{"createdAt":"2025-01-15T10:45:00Z"}"#,
             r#"{"createdAt":"2025-01-15T10:45:00.123456+01:00","expiresAt":null}"#,
             r#"{"receivedAt":"2025-01-15T10:45:00-05:00","body":"At\": 2025-01-15T10:45:00"}"#,
             r#"{"body":"2025-01-15T10:45:00 is not a field ending in At"}"#,
+            r#"{"createdAt":"2025-01-15t10:45:00.5z","readAt":"2025-01-15 10:45:00+00:00"}"#,
             "",
         ] {
             assert!(!has_naive_timestamp(fine.as_bytes()), "{fine}");
