@@ -265,14 +265,14 @@ impl ApiErrorBody {
                 out.code = str_field(env, "code").or_else(|| str_field(env, "type"));
                 out.details = env.get("details").filter(|d| !d.is_null()).cloned();
             }
-            Some(Value::String(s)) => out.message = Some(s.clone()),
+            Some(Value::String(s)) => out.message = text(s),
             _ => {}
         }
         match obj.get("detail") {
-            Some(Value::String(s)) if out.message.is_none() => out.message = Some(s.clone()),
+            Some(Value::String(s)) if out.message.is_none() => out.message = text(s),
             Some(Value::Array(items)) => {
                 if out.message.is_none() {
-                    out.message = Some(fastapi_message(items));
+                    out.message = text(&fastapi_message(items));
                 }
                 if out.details.is_none() {
                     out.details = Some(Value::Array(items.clone()));
@@ -320,9 +320,15 @@ impl ApiErrorBody {
 
 fn str_field(obj: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
     match obj.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(s)) => text(s),
         _ => None,
     }
+}
+
+/// A message the server wrote, or `None` when it is empty or only spaces (then a message of
+/// the crate's own stands in: an error always says something).
+fn text(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_owned())
 }
 
 /// `"body.country: String should have at most 2 characters; query.limit: ..."`.
@@ -388,6 +394,15 @@ mod tests {
             Some("query.limit: Input should be less than or equal to 100")
         );
         assert!(b.details.unwrap().is_array());
+        // An empty or blank text is no message: the body itself says more.
+        for body in [
+            &br#"{"detail":""}"#[..],
+            br#"{"error":" "}"#,
+            br#"{"error":{"message":""}}"#,
+        ] {
+            let m = ApiErrorBody::parse(body).message.unwrap();
+            assert_eq!(m.as_bytes(), body, "{m}");
+        }
     }
 
     #[test]
