@@ -240,7 +240,7 @@ pub struct ResultForms {
     pub c_again: Option<Result<String, String>>,
     /// When the C API accepted the body: whether its text, as JSON, equals the body with every
     /// rewrite applied unconditionally. False when the cheap test that skips the rewrites
-    /// ([`CForm::may_need_rewrite`]) skipped one that was needed.
+    /// (`CForm::may_need_rewrite`) skipped one that was needed.
     pub c_equals_full_rewrite: Option<bool>,
 }
 
