@@ -242,6 +242,10 @@ pub struct ResultForms {
     /// rewrite applied unconditionally. False when the cheap test that skips the rewrites
     /// (`CForm::may_need_rewrite`) skipped one that was needed.
     pub c_equals_full_rewrite: Option<bool>,
+    /// When both APIs accepted the body: the first key (a dotted path) where the C text holds a
+    /// timestamp of the Rust value not rewritten to RFC 3339; `None` when there is none. Finds
+    /// a timestamp field that a type's list of rewrites leaves out.
+    pub c_missed_timestamp: Option<String>,
 }
 
 fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> ResultForms {
@@ -266,12 +270,47 @@ fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> Re
             _ => false,
         }
     });
+    let rust = typed.and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string()));
+    let c_missed_timestamp = match (&rust, &c) {
+        (Ok(r), Ok(text)) => serde_json::from_str(text)
+            .ok()
+            .and_then(|handed| missed_timestamp(r, &handed)),
+        _ => None,
+    };
     ResultForms {
-        rust: typed.and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
+        rust,
         c,
         c_decodes_equal,
         c_again,
         c_equals_full_rewrite,
+        c_missed_timestamp,
+    }
+}
+
+/// The first key, walking `rust` (the Rust value, serialized) and `c` (the C text) side by
+/// side, where the Rust value has an RFC 3339 string and the C text a string that is not
+/// RFC 3339 but reads as the same instant: a timestamp the C form should have rewritten.
+/// Keys only one side has (the renamed message keys) are skipped.
+fn missed_timestamp(rust: &Value, c: &Value) -> Option<String> {
+    let at = |key: String, r: &Value, c: &Value| match (r, c) {
+        (Value::String(r), Value::String(c)) => {
+            let instant = chrono::DateTime::parse_from_rfc3339(r).ok()?;
+            let unrewritten = chrono::DateTime::parse_from_rfc3339(c).is_err()
+                && crate::model::parse_timestamp(c) == Some(instant.to_utc());
+            unrewritten.then_some(key)
+        }
+        _ => missed_timestamp(r, c).map(|inner| format!("{key}.{inner}")),
+    };
+    match (rust, c) {
+        (Value::Object(r), Value::Object(c)) => r
+            .iter()
+            .find_map(|(key, r)| at(key.clone(), r, c.get(key)?)),
+        (Value::Array(r), Value::Array(c)) => r
+            .iter()
+            .zip(c)
+            .enumerate()
+            .find_map(|(i, (r, c))| at(i.to_string(), r, c)),
+        _ => None,
     }
 }
 
@@ -463,6 +502,26 @@ mod tests {
             let body = format!(r#"{{"id": "a", "createdAt": "{created}"}}"#);
             let f = forms(body.as_bytes());
             assert_eq!(f.c_equals_full_rewrite, Some(true), "{body}: {:?}", f.c);
+            assert_eq!(f.c_missed_timestamp, None, "{body}: {:?}", f.c);
+        }
+    }
+
+    #[test]
+    fn a_timestamp_left_unrewritten_is_found_by_its_path() {
+        use serde_json::json;
+        let rust = json!({"data": [{"id": "a", "endedAt": "2025-01-15T10:45:00Z"}], "n": "x"});
+        let missed = json!({"data": [{"id": "a", "endedAt": "2025-01-15T10:45:00"}], "n": "x"});
+        assert_eq!(
+            missed_timestamp(&rust, &missed).as_deref(),
+            Some("data.0.endedAt")
+        );
+        for fine in [
+            rust.clone(),
+            json!({"data": [{"id": "a", "endedAt": "2025-01-15T11:45:00+01:00"}], "n": "x"}),
+            json!({"data": [{"id": "a", "endedAt": "2025-01-15T10:46:00"}], "n": "x"}),
+            json!({"data": [], "n": "x"}),
+        ] {
+            assert_eq!(missed_timestamp(&rust, &fine), None, "{fine}");
         }
     }
 

@@ -2,7 +2,8 @@
 //! the C API refuses exactly what the Rust API refuses; what the C API hands out is JSON that
 //! the Rust API decodes to the same value as the body itself, is already canonical (its C form
 //! is itself), equals the body with every rewrite made (the test that skips the rewrites
-//! skipped none that was needed), and holds the keys the header promises. For any other
+//! skipped none that was needed), holds every timestamp the Rust API decoded as RFC 3339, and
+//! holds the keys the header promises. For any other
 //! status: the C error JSON has all of its keys with their types.
 //!
 //! Input: one byte choosing the type (one past the last: an error answer, then two bytes of
@@ -83,6 +84,10 @@ fuzz_target!(|data: &[u8]| {
         f.c_equals_full_rewrite,
         Some(true),
         "{name}: a rewrite was skipped: {text}"
+    );
+    assert_eq!(
+        f.c_missed_timestamp, None,
+        "{name}: a timestamp not rewritten: {text}"
     );
     assert_eq!(
         f.c_again.as_ref(),
