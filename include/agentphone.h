@@ -24,9 +24,12 @@
  *   "total": null. Nothing else is added or removed; key order is not significant.
  * - Errors: "retryable" is true when sending the same call again cannot act twice and may
  *   succeed (the library has already retried as far as maxRetries allows). "mayHaveSucceeded"
- *   is true when a POST (create, attach) failed with its outcome unknown: a timeout or a lost
- *   connection after it was sent, a 5xx, a 2xx that could not be decoded, or a 409
- *   DELIVERY_UNCONFIRMED. The server may have acted (and billed): reconcile before sending it
+ *   is true when a POST (create, attach, and a raw POST through agentphone_request) failed with
+ *   its outcome unknown: a timeout or a lost connection after it was sent, a 5xx, a 2xx that
+ *   could not be decoded (not JSON, not the expected shape, too large), or a 409
+ *   DELIVERY_UNCONFIRMED. It is also true when a retried delete (or release) met "not found"
+ *   or "already released" after an attempt whose answer was lost: that attempt most likely
+ *   did it; read the resource to be sure. The server may have acted (and billed): reconcile before sending it
  *   again, e.g. agentphone_numbers_list() and look for the number before creating another.
  * - Input: strings are borrowed for the call only, must be NUL-terminated UTF-8, and are never
  *   freed by the library. NULL request/query JSON means the API's defaults; a NULL client or id
@@ -37,7 +40,17 @@
  *   keep-alive connection pool; agentphone_client_free() must not race with other calls on it.
  * - Static strings (agentphone_status_name, agentphone_version) are never freed.
  * - Callbacks (agentphone_calls_stream_transcript) are called on the calling thread, before the
- *   function returns, with strings borrowed for the duration of the callback only.
+ *   function returns, with strings borrowed for the duration of the callback only. Inside a
+ *   callback, do not free the client it runs on (agentphone_client_free: a use after free
+ *   when the callback returns); other calls on the same client, from the callback or other
+ *   threads, are fine. A callback must return normally: a C++ exception thrown out of it
+ *   terminates the process (it cannot unwind through the library), and longjmp() out of it is
+ *   undefined behaviour (the library's locks, buffers and connection would be left behind).
+ *   Catch inside the callback and return non-zero to stop instead.
+ * - Signals: the library never raises SIGPIPE. A server that closes the connection while a
+ *   request is being written is AGENTPHONE_NETWORK_ERROR, whatever the program's SIGPIPE
+ *   disposition (every socket write uses MSG_NOSIGNAL); the library installs no signal handler
+ *   and changes no disposition.
  * - Request keys are the API's own: snake_case for messages and conversations, camelCase for
  *   numbers, agents and calls.
  * - No panic crosses this boundary: a caught panic is AGENTPHONE_INTERNAL_ERROR.
@@ -302,7 +315,10 @@ enum agentphone_status agentphone_calls_list(const struct agentphone_client *cli
  twice once it may have reached the server). `request_json`: `agentId` and `toNumber`
  (E.164) required; `fromNumberId`, `initialGreeting`, `voice`, `systemPrompt`, `modelTier`,
  `variables` (string to string), `disableRecording`, `callScreeningIdentity`,
- `callScreeningPurpose`. On `AGENTPHONE_OK`, `*out` is the call.
+ `callScreeningPurpose`, `waitForCompletion` (hold the request until the call ends) with
+ `maxWaitSeconds` (10 to 600): the request's own timeout is then the wait (600 s when not
+ given) plus 30 s, whatever the client's `timeoutMs`, and a timeout after sending says
+ `mayHaveSucceeded` (the call was placed). On `AGENTPHONE_OK`, `*out` is the call.
 
  # Safety
  `client` is a live handle; `request_json` is NULL or NUL-terminated; `out` as above.
@@ -371,12 +387,17 @@ enum agentphone_status agentphone_calls_stream_transcript(const struct agentphon
                                                           char **out);
 
 /*
- Downloads a call's recording (`GET /v1/calls/{id}/recording`) into the file `path`: written
- to a temporary file beside it, then renamed, so a failed download never leaves a partial
- file (an existing file at `path` is replaced only on success). On `AGENTPHONE_OK`, `*out`
- is `{"path", "contentType", "bytes"}`. A call without a recording is
- `AGENTPHONE_NOT_FOUND`; a path that cannot be written is `AGENTPHONE_INVALID_ARGUMENT`
- naming it.
+ Downloads a call's recording (`GET /v1/calls/{id}/recording`) into the file `path`,
+ streamed to a temporary file beside it that is renamed over `path` once complete and on
+ disk: a failed download never leaves a partial file (an existing file at `path` is replaced
+ only on success). At most the client's `maxRecordingBytes` (default 1 GiB; never held in
+ memory). A new file is created mode `0600` whatever the umask (call audio is personal
+ data); a file it replaces keeps its permission bits; a symbolic link at `path` is replaced
+ by the file, its target left unwritten. On `AGENTPHONE_OK`, `*out` is
+ `{"path", "contentType", "bytes"}`. A call without a recording is `AGENTPHONE_NOT_FOUND`; a
+ recording over the limit is `AGENTPHONE_DECODE_ERROR`; a path that cannot be written is
+ `AGENTPHONE_INVALID_ARGUMENT` naming it (before anything is sent when the temporary file
+ cannot be created).
 
  # Safety
  `client` is a live handle; `call_id` and `path` are NUL-terminated; `out` as above.
@@ -392,7 +413,9 @@ enum agentphone_status agentphone_calls_recording_save(const struct agentphone_c
  Keys, all optional: `apiKey` (else `AGENTPHONE_API_KEY`), `baseUrl` (else `AGENTPHONE_BASE_URL`,
  else `https://api.agentphone.ai`; http only for loopback hosts), `timeoutMs` (per attempt,
  default 30000), `connectTimeoutMs` (default 10000), `maxRetries` (default 2, at most 10),
- `subAccountId`, `maxResponseBytes` (default 16 MiB), `userAgent` (appended to
+ `subAccountId`, `maxResponseBytes` (default 16 MiB: the largest JSON answer, and the largest
+ event of a transcript stream), `maxRecordingBytes` (default 1 GiB, at most 64 GiB: the
+ largest recording `agentphone_calls_recording_save` streams to its file), `userAgent` (appended to
  `agentphone-rust/<version>`), `retryBaseDelayMs` and `retryMaxDelayMs` (the first retry
  delay, doubling up to the cap: default 500 and 8000, cap at most 60000),
  `maxIdleConnectionsPerHost` (keep-alive connections kept, default 16: at least the number

@@ -34,6 +34,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// Default largest response body read; a larger one is an error and is never buffered whole.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Default largest recording downloaded ([`Calls::save_recording`](crate::Calls::save_recording),
+/// [`Calls::recording_to`](crate::Calls::recording_to)): streamed to its destination, never held
+/// whole. JSON answers have their own limit, [`DEFAULT_MAX_RESPONSE_BYTES`].
+pub const DEFAULT_MAX_RECORDING_BYTES: u64 = 1 << 30;
+/// Upper bound on [`ClientBuilder::max_recording_bytes`] (64 GiB).
+pub const MAX_MAX_RECORDING_BYTES: u64 = 64 << 30;
 /// Default number of idle keep-alive connections kept per host.
 pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 16;
 /// Default first retry delay; it doubles on each retry.
@@ -173,6 +179,7 @@ impl fmt::Debug for Client {
             .field("connect_timeout", &s.connect_timeout)
             .field("max_retries", &s.max_retries)
             .field("max_response_bytes", &s.max_response_bytes)
+            .field("max_recording_bytes", &s.max_recording_bytes)
             .field("proxy", &s.proxy.as_ref().map(|p| (p.host(), p.port())))
             .field("user_agent", &s.user_agent)
             .finish()
@@ -190,6 +197,7 @@ pub struct ClientBuilder {
     max_retries: Option<u32>,
     sub_account_id: Option<String>,
     max_response_bytes: Option<u64>,
+    max_recording_bytes: Option<u64>,
     user_agent_suffix: Option<String>,
     tls_roots: Option<TlsRoots>,
     max_idle_per_host: Option<usize>,
@@ -206,6 +214,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_retries", &self.max_retries)
             .field("sub_account_id", &self.sub_account_id)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_recording_bytes", &self.max_recording_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("tls_roots", &self.tls_roots)
             .finish_non_exhaustive()
@@ -255,6 +264,14 @@ impl ClientBuilder {
     /// Largest response body read. Default: 16 MiB.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = Some(bytes);
+        self
+    }
+
+    /// Largest call recording downloaded, streamed to its file or writer (and held whole only
+    /// by [`Calls::recording`](crate::Calls::recording)). Default: 1 GiB
+    /// ([`DEFAULT_MAX_RECORDING_BYTES`]), at most 64 GiB.
+    pub fn max_recording_bytes(mut self, bytes: u64) -> Self {
+        self.max_recording_bytes = Some(bytes);
         self
     }
 
@@ -344,6 +361,17 @@ impl ClientBuilder {
                 ),
             ));
         }
+        let max_recording_bytes = self
+            .max_recording_bytes
+            .unwrap_or(DEFAULT_MAX_RECORDING_BYTES);
+        if max_recording_bytes == 0 || max_recording_bytes > MAX_MAX_RECORDING_BYTES {
+            return Err(Error::invalid(
+                "maxRecordingBytes",
+                format_args!(
+                    "must be between 1 and {MAX_MAX_RECORDING_BYTES}, got {max_recording_bytes}"
+                ),
+            ));
+        }
         if let Some(id) = &self.sub_account_id {
             if id.is_empty() || !is_header_safe(id) {
                 return Err(Error::invalid(
@@ -412,6 +440,7 @@ impl ClientBuilder {
                 max_retry_after: MAX_RETRY_AFTER,
             },
             max_response_bytes,
+            max_recording_bytes,
             root_certs,
         });
         Ok(Client {

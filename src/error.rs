@@ -148,6 +148,12 @@ impl Error {
         self
     }
 
+    /// Adds a sentence to the message, after the server's text.
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.inner.message = format!("{} ({note})", self.inner.message);
+        self
+    }
+
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
         self.inner.source = Some(Box::new(source));
         self

@@ -19,14 +19,18 @@ pub use crate::sandbox::fuzzing::ParsedStream;
 pub type Events = Vec<(String, String)>;
 
 /// Feeds `chunks` to the transcript stream's event parser in turn. Returns the events as
-/// `(event, data)` pairs, or `Err(events so far)` when a line is longer than `max_line`.
-pub fn sse_events(chunks: &[&[u8]], max_line: usize) -> Result<Events, Events> {
-    let mut parser = SseParser::new(max_line);
+/// `(event, data)` pairs, or `Err(the events before it)` when an event (its data and the line
+/// being read) is larger than `max_event`.
+pub fn sse_events(chunks: &[&[u8]], max_event: usize) -> Result<Events, Events> {
+    let mut parser = SseParser::new(max_event);
     let mut events = Vec::new();
     for chunk in chunks {
         match parser.push(chunk) {
             Ok(done) => events.extend(done.into_iter().map(|e| (e.event, e.data))),
             Err(_) => return Err(events),
+        }
+        if parser.failed().is_some() {
+            return Err(events);
         }
     }
     Ok(events)
@@ -200,7 +204,7 @@ pub const C_INPUTS: &[(&str, &str, InputOp)] = &[
 
 /// The settings of the client `agentphone_client_new(config_json)` builds, under the config's
 /// own key names (`apiKey`, `baseUrl`, `timeoutMs`, `connectTimeoutMs`, `maxRetries`,
-/// `subAccountId`, `maxResponseBytes`, `userAgent`: the whole User-Agent header,
+/// `subAccountId`, `maxResponseBytes`, `maxRecordingBytes`, `userAgent`: the whole User-Agent header,
 /// `retryBaseDelayMs`, `retryMaxDelayMs`, `maxIdleConnectionsPerHost`, `tlsRoots`: `null` for
 /// the roots of a PEM file); or the error message it returns.
 pub fn client_settings(config_json: Option<&str>) -> Result<Value, String> {
@@ -214,6 +218,7 @@ pub fn client_settings(config_json: Option<&str>) -> Result<Value, String> {
         "maxRetries": s.max_retries,
         "subAccountId": s.sub_account_id,
         "maxResponseBytes": s.max_response_bytes,
+        "maxRecordingBytes": s.max_recording_bytes,
         "userAgent": s.user_agent,
         "retryBaseDelayMs": s.backoff.base.as_millis() as u64,
         "retryMaxDelayMs": s.backoff.max.as_millis() as u64,

@@ -177,6 +177,7 @@ mod api;
 mod client;
 mod error;
 pub mod ffi;
+mod file;
 mod model;
 mod tls;
 mod transport;
@@ -191,7 +192,9 @@ pub mod sandbox;
 pub mod fuzzing;
 
 pub use api::agents::Agents;
-pub use api::calls::{Calls, Recording, TranscriptStream, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT};
+pub use api::calls::{
+    Calls, Recording, RecordingDownload, TranscriptStream, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT,
+};
 pub use api::contacts::Contacts;
 pub use api::conversations::Conversations;
 pub use api::messages::Messages;
@@ -200,15 +203,15 @@ pub use api::paging::{CursorIter, OffsetIter};
 pub use api::raw::RawRequest;
 pub use api::usage::UsageReports;
 pub use api::validate::{
-    CALL_WAIT_SECONDS, MAX_CUSTOM_TOOLS, MAX_MEDIA_URLS, MAX_OFFSET, MESSAGES_LIMIT, NUMBERS_LIMIT,
-    PAGE_LIMIT,
+    CALL_WAIT_SECONDS, CREATE_CALL_WAIT_SECONDS, MAX_CUSTOM_TOOLS, MAX_MEDIA_URLS, MAX_OFFSET,
+    MESSAGES_LIMIT, NUMBERS_LIMIT, PAGE_LIMIT,
 };
 pub use api::webhooks::{AgentWebhook, Webhooks};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BASE_DELAY,
-    DEFAULT_RETRY_MAX_DELAY, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, MAX_RETRY_AFTER,
-    USER_AGENT,
+    DEFAULT_MAX_RECORDING_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL,
+    MAX_RETRY_AFTER, USER_AGENT,
 };
 pub use error::{Error, ErrorKind};
 pub use model::agents::{

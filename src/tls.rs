@@ -49,7 +49,21 @@ fn ca_file(path: &Path) -> Result<RootCerts, Error> {
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(PemItem::Certificate(cert)) => {
+                // Parsed as a trust anchor now: one that does not parse would otherwise be
+                // dropped without a word when the first connection builds its root store.
+                let der = rustls::pki_types::CertificateDer::from(cert.der());
+                rustls::RootCertStore::empty().add(der).map_err(|e| {
+                    Error::invalid(
+                        "caFile",
+                        format_args!(
+                            "{shown}: certificate {} is not a usable certificate: {e}",
+                            certs.len() + 1
+                        ),
+                    )
+                })?;
+                certs.push(cert);
+            }
             Ok(_) => {} // keys and other sections are not roots
             Err(e) => {
                 return Err(Error::invalid(

@@ -254,3 +254,101 @@ fn the_c_verify_example_checks_a_captured_delivery() {
     let _ = std::fs::remove_file(&headers_file);
     let _ = std::fs::remove_file(&body_file);
 }
+
+/// `tests/c/test_hardening.c` against scripted servers: a raw POST whose 2xx answer does not
+/// decode, a transcript stream with one endless event and one that is not a stream, a 17 MiB
+/// recording saved over a private file, a retried delete that meets "already released", a
+/// server that closes while a 16 MiB body is written (default SIGPIPE), a call create that
+/// waits past the client's timeout, and a caFile whose certificate does not parse.
+#[test]
+fn the_c_api_at_its_edges() {
+    use support::{Action, RawServer};
+    let text = |status: u16, content_type: &str, body: &str| {
+        Action::Respond(
+            status,
+            vec![("Content-Type", content_type.to_string())],
+            body.into(),
+        )
+    };
+    let raw = RawServer::start(move |n| match n {
+        0 => text(200, "text/plain", "OK"),
+        1 => text(201, "text/html", "<html>created</html>"),
+        _ => text(200, "text/plain", "OK"),
+    });
+    let endless_event = "data: 0123456789abcdef0123456789abcdef\n".repeat(64 * 1024 / 39);
+    let stream = RawServer::start(move |n| match n {
+        0 => text(200, "text/event-stream", &endless_event),
+        _ => text(200, "application/json", "{}"),
+    });
+    let wav = "R".repeat(17 * 1024 * 1024);
+    let recording = RawServer::start(move |_| text(200, "audio/wav", &wav));
+    let released = r#"{"error":{"message":"Phone number num_1 is already released","code":"PHONE_NUMBER_ALREADY_RELEASED","type":"invalid_request_error"}}"#;
+    let delete = RawServer::start(move |n| match n {
+        0 | 3 => Action::Drop,
+        1 | 2 => text(400, "application/json", released),
+        _ => text(404, "application/json", r#"{"detail":"Agent not found"}"#),
+    });
+    let (pipe, pipe_connections) = support::closing_server();
+    let call = r#"{"id":"call_1","agentId":"agt_1","phoneNumberId":"num_1","fromNumber":"+15550000001","toNumber":"+15551234567","direction":"outbound","status":"completed","startedAt":"2025-01-15T12:00:00Z","endedAt":"2025-01-15T12:01:00Z"}"#;
+    let wait = RawServer::start(move |_| {
+        Action::RespondAfter(
+            Duration::from_secs(2),
+            201,
+            vec![("Content-Type", "application/json".into())],
+            call.into(),
+        )
+    });
+    let tmp = profile_dir()
+        .join("c-tests")
+        .join(format!("edges-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let bad_ca = tmp.join("bad-ca.pem");
+    std::fs::write(
+        &bad_ca,
+        "-----BEGIN CERTIFICATE-----\naGVsbG8sIEkgYW0gbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+
+    let exe = compile("tests/c/test_hardening.c", "test_hardening");
+    let urls = [
+        raw.url(),
+        stream.url(),
+        recording.url(),
+        delete.url(),
+        pipe,
+        wait.url(),
+    ];
+    let mut args: Vec<&str> = urls.iter().map(String::as_str).collect();
+    args.push(tmp.to_str().unwrap());
+    args.push(bad_ca.to_str().unwrap());
+    let out = run(&exe, &args, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the C edge tests failed ({:?}): {stdout}",
+        out.status
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+
+    // Nothing was sent twice, and nothing refused was sent at all.
+    assert_eq!(
+        raw.request_count(),
+        3,
+        "the two POSTs once each, the GET once"
+    );
+    assert_eq!(stream.request_count(), 2);
+    assert_eq!(recording.request_count(), 2, "the bad path sent nothing");
+    assert_eq!(delete.request_count(), 5);
+    assert_eq!(
+        pipe_connections.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(wait.request_count(), 1);
+    let sent = wait.requests.lock().unwrap()[0].clone();
+    assert!(
+        sent.contains(r#""waitForCompletion":true"#) && sent.contains(r#""maxWaitSeconds":10"#),
+        "{sent}"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}

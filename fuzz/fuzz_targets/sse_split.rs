@@ -1,4 +1,4 @@
-//! The transcript stream's event parser yields the same events (or the same "line too long")
+//! The transcript stream's event parser yields the same events (or the same "event too large", after the same events)
 //! whatever the split of the stream into chunks.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

@@ -1,11 +1,14 @@
 //! Call operations ([`Calls`]): list, place, read (and wait for the end), end, transcript (whole
 //! or streamed live), recording.
 
+use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use super::paging::{OffsetIter, OffsetPage};
 use super::validate;
 use crate::error::{Error, ErrorKind};
+use crate::file::ReplacedFile;
 use crate::model::calls::{
     Call as PhoneCall, CallPage, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
 };
@@ -18,6 +21,16 @@ pub const LONG_POLL_MARGIN: Duration = Duration::from_secs(30);
 /// The longest wait between two reads of a transcript stream: the server sends a heartbeat
 /// every 15 s, so silence this long means the stream is dead.
 pub const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// A recording written to a file or writer ([`Calls::save_recording`], [`Calls::recording_to`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordingDownload {
+    /// How many bytes were written.
+    pub bytes: u64,
+    /// Its media type, e.g. `audio/wav` (when the server said).
+    pub content_type: Option<String>,
+}
 
 /// A call's recording: the audio and its media type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +64,18 @@ pub(crate) mod requests {
         ))
     }
 
+    /// `POST /v1/calls`; with `waitForCompletion`, its own timeout is the wait (600 s when
+    /// not given) plus [`LONG_POLL_MARGIN`]. A once-only write either way.
     pub fn create(call: &CreateCall) -> Result<Call<PhoneCall>, Error> {
         validate::create_call(call)?;
-        Ok(Call::new(
-            ApiRequest::new(Method::Post, "/v1/calls".into()).json_body(call)?,
-        ))
+        let mut request = ApiRequest::new(Method::Post, "/v1/calls".into()).json_body(call)?;
+        if call.wait_for_completion == Some(true) {
+            let wait = call
+                .max_wait_seconds
+                .unwrap_or(validate::CREATE_CALL_WAIT_SECONDS.1);
+            request = request.timeout(Duration::from_secs(wait.into()) + LONG_POLL_MARGIN);
+        }
+        Ok(Call::new(request))
     }
 
     /// `GET /v1/calls/{id}`; with `wait`, a long poll whose own timeout is the wait plus
@@ -136,7 +156,9 @@ impl<'a> Calls<'a> {
     /// Places an outbound call: `POST /v1/calls`. **Billed per minute, and a phone rings.**
     ///
     /// Never sent twice once it may have reached the server: on [`Error::may_have_succeeded`]
-    /// the call may be ringing; list the calls before placing it again.
+    /// the call may be ringing; list the calls before placing it again. With
+    /// [`CreateCall::wait_for_completion`] it answers when the call ends (or the wait runs
+    /// out), with a timeout of its own of the wait plus [`LONG_POLL_MARGIN`].
     pub fn create(&self, call: &CreateCall) -> Result<PhoneCall, Error> {
         self.transport.execute(&requests::create(call)?)
     }
@@ -179,24 +201,87 @@ impl<'a> Calls<'a> {
     /// Opening it is retried like any read; once events flow it is never reopened (the server
     /// would replay the history, repeating turns). Heartbeats are skipped; 45 s without a byte
     /// ([`STREAM_READ_TIMEOUT`]) ends it with a timeout error. The client's per-attempt timeout
-    /// does not apply: a stream lasts as long as the call.
+    /// does not apply: a stream lasts as long as the call. One event (its data) larger than the
+    /// client's `max_response_bytes` is an [`ErrorKind::Decode`] error, and so is an answer that
+    /// is not `text/event-stream`.
     pub fn stream_transcript(&self, call_id: &str) -> Result<TranscriptStream, Error> {
         let request = requests::stream_transcript(call_id)?;
         let body = self.transport.open(&request)?;
-        let max_line =
+        let max_event =
             usize::try_from(self.transport.settings().max_response_bytes).unwrap_or(usize::MAX);
         let reader = body.into_with_config().limit(u64::MAX).reader();
         Ok(TranscriptStream {
-            reader: SseReader::new(Box::new(reader), max_line),
+            reader: SseReader::new(Box::new(reader), max_event),
             done: false,
         })
     }
 
-    /// Downloads a call's recording: `GET /v1/calls/{id}/recording` (404 when the call has
-    /// none). At most the client's `max_response_bytes`.
+    /// Downloads a call's recording into memory: `GET /v1/calls/{id}/recording` (404 when the
+    /// call has none). At most the client's
+    /// [`max_recording_bytes`](crate::ClientBuilder::max_recording_bytes) (1 GiB by default),
+    /// all of it held in memory: [`Calls::save_recording`] and [`Calls::recording_to`] stream it
+    /// instead.
     pub fn recording(&self, call_id: &str) -> Result<Recording, Error> {
-        let (bytes, content_type) = self.transport.fetch_bytes(&requests::recording(call_id)?)?;
+        let mut bytes = Vec::new();
+        let download = self.recording_to(call_id, &mut bytes)?;
         Ok(Recording {
+            bytes,
+            content_type: download.content_type,
+        })
+    }
+
+    /// Streams a call's recording into `out` as it arrives, never holding it whole:
+    /// `GET /v1/calls/{id}/recording`. At most the client's
+    /// [`max_recording_bytes`](crate::ClientBuilder::max_recording_bytes) (1 GiB by default):
+    /// a longer one is an [`ErrorKind::Decode`] error, refused before a byte is written when
+    /// the server gives its length.
+    ///
+    /// Retried like a read until the first byte reaches `out`, never after: `out` then holds
+    /// part of the file (see [`Calls::save_recording`] for a file that is complete or absent).
+    /// A write to `out` that fails is an [`ErrorKind::InvalidArgument`] error naming `out`.
+    pub fn recording_to(
+        &self,
+        call_id: &str,
+        out: &mut dyn Write,
+    ) -> Result<RecordingDownload, Error> {
+        let request = requests::recording(call_id)?;
+        let limit = self.transport.settings().max_recording_bytes;
+        let (bytes, content_type) =
+            self.transport
+                .download(&request, limit, "maxRecordingBytes", "out", out)?;
+        Ok(RecordingDownload {
+            bytes,
+            content_type,
+        })
+    }
+
+    /// Downloads a call's recording into the file `path`, streamed to a temporary file beside
+    /// it that is renamed over `path` once complete and on disk (the directory too): a failed
+    /// download never leaves a partial file, and an existing file is replaced only on success.
+    /// Limits and retries as [`Calls::recording_to`].
+    ///
+    /// On Unix a new file is created `0600` (owner only, whatever the umask: a call's audio is
+    /// personal data); a file it replaces keeps its permission bits. A symbolic link at `path`
+    /// is replaced by the file itself; the link's target is not written. A path whose
+    /// temporary file cannot be created is an [`ErrorKind::InvalidArgument`] error naming
+    /// `path`, before anything is sent.
+    pub fn save_recording(
+        &self,
+        call_id: &str,
+        path: impl AsRef<Path>,
+    ) -> Result<RecordingDownload, Error> {
+        let path = path.as_ref();
+        let cannot_write = |e: std::io::Error| {
+            Error::invalid("path", format_args!("cannot write {}: {e}", path.display()))
+        };
+        let request = requests::recording(call_id)?;
+        let mut file = ReplacedFile::create(path).map_err(cannot_write)?;
+        let limit = self.transport.settings().max_recording_bytes;
+        let (bytes, content_type) =
+            self.transport
+                .download(&request, limit, "maxRecordingBytes", "path", &mut file)?;
+        file.commit().map_err(cannot_write)?;
+        Ok(RecordingDownload {
             bytes,
             content_type,
         })
@@ -240,9 +325,9 @@ impl TranscriptStream {
                 ErrorKind::Network,
                 format!("the transcript stream failed: {e}"),
             )),
-            Err(SseError::LineTooLong(max)) => Err(Error::new(
+            Err(SseError::EventTooLarge(max)) => Err(Error::new(
                 ErrorKind::Decode,
-                format!("a transcript stream line is longer than maxResponseBytes ({max} bytes)"),
+                format!("a transcript stream event is larger than maxResponseBytes ({max} bytes)"),
             )),
         };
         match &next {

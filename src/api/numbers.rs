@@ -49,10 +49,15 @@ pub(crate) mod requests {
         )))
     }
 
+    /// The API's answer to releasing a number that is already released.
+    pub const ALREADY_RELEASED: &str = "PHONE_NUMBER_ALREADY_RELEASED";
+
     pub fn release(number_id: &str) -> Result<Call<ReleasedNumber>, Error> {
         let id = validate::segment("numberId", number_id)?;
         Ok(Call::new(
-            ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}")).empty_body_is_object(),
+            ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}"))
+                .empty_body_is_object()
+                .already_done_codes(&[ALREADY_RELEASED]),
         ))
     }
 

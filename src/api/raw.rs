@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
-use crate::transport::{ApiRequest, Method, Transport};
+use crate::transport::{ApiRequest, Method, Received, Transport};
 
 /// Query values given by [`RawRequest::query`] are encoded like form values (`+` as `%2B`).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -19,7 +19,8 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// A request to any endpoint, built then sent with [`RawRequest::send`].
 ///
 /// The path is relative to the client's base URL and can never leave it: it starts with `/`,
-/// and a scheme, a host, `//`, a `.` or `..` segment (encoded or not), a backslash, a fragment,
+/// and a scheme, a host, `//`, a `.` or `..` segment (encoded or not), a backslash (or `%5C`), an
+/// encoded slash (`%2F`: a gateway that decodes it first would see another path), a fragment,
 /// a control character, a space or a non-ASCII character is refused before anything is sent.
 /// A query in the path is passed as given and must be validly percent-encoded; values added
 /// with [`RawRequest::query`] are encoded here.
@@ -73,71 +74,56 @@ impl<'a> RawRequest<'a> {
 
     /// Sends the request and decodes a 2xx answer as `T` (an empty answer as JSON `null`, so
     /// `serde_json::Value` gives `Null` and `Option<_>` gives `None`).
+    ///
+    /// A 2xx answer that does not decode is an [`ErrorKind::Decode`] error; for a POST the
+    /// server may still have acted on it, and the error says so ([`Error::may_have_succeeded`]).
     pub fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
-        let answer = self.exchange()?;
-        // Parsed once on success; only a failure is parsed again, to say which kind it was.
-        serde_json::from_slice(answer.json()).map_err(|e| match answer.not_json() {
-            Some(error) => error,
-            None => Error::new(
-                ErrorKind::Decode,
-                format!("response is not the requested type: {e}"),
-            ),
+        let request = self.request?;
+        self.transport.send_raw(&request, |answer| {
+            // Parsed once on success; only a failure is parsed again, to say which kind it was.
+            serde_json::from_slice(json(&answer.body)).map_err(|e| match not_json(&answer) {
+                Some(error) => error,
+                None => Error::new(
+                    ErrorKind::Decode,
+                    format!("response is not the requested type: {e}"),
+                ),
+            })
         })
     }
 
     /// The answer's JSON text as received (`null` for an empty 2xx body); a 2xx body that is
     /// not JSON is an [`ErrorKind::Decode`] error naming its content type.
     pub(crate) fn send_text(self) -> Result<String, Error> {
-        let answer = self.exchange()?;
-        if let Some(error) = answer.not_json() {
-            return Err(error);
-        }
-        let json = answer.json().to_vec();
-        String::from_utf8(json).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
-    }
-
-    fn exchange(self) -> Result<Answer, Error> {
         let request = self.request?;
-        let (status, body, content_type) = self.transport.send_raw(&request)?;
-        Ok(Answer {
-            status,
-            body,
-            content_type,
+        self.transport.send_raw(&request, |answer| {
+            if let Some(error) = not_json(&answer) {
+                return Err(error);
+            }
+            String::from_utf8(json(&answer.body).to_vec())
+                .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
         })
     }
 }
 
-/// A 2xx answer to a raw request.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-    content_type: Option<String>,
+/// A 2xx body as JSON text: `null` when it is empty.
+fn json(body: &[u8]) -> &[u8] {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    }
 }
 
-impl Answer {
-    /// The body as JSON text: `null` when it is empty.
-    fn json(&self) -> &[u8] {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &self.body
-        }
-    }
-
-    /// The error for a body that is not JSON at all, naming its content type.
-    fn not_json(&self) -> Option<Error> {
-        let e = serde_json::from_slice::<serde::de::IgnoredAny>(self.json()).err()?;
-        Some(
-            Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "the answer is not JSON (Content-Type {}): {e}",
-                    self.content_type.as_deref().unwrap_or("not given")
-                ),
-            )
-            .with_status(self.status),
-        )
-    }
+/// The error for a 2xx body that is not JSON at all, naming its content type.
+fn not_json(answer: &Received) -> Option<Error> {
+    let e = serde_json::from_slice::<serde::de::IgnoredAny>(json(&answer.body)).err()?;
+    Some(Error::new(
+        ErrorKind::Decode,
+        format!(
+            "the answer is not JSON (Content-Type {}): {e}",
+            answer.content_type.as_deref().unwrap_or("not given")
+        ),
+    ))
 }
 
 /// The method and the checked path and query.
@@ -198,6 +184,14 @@ pub(crate) fn check_path(path_and_query: &str) -> Result<(&str, Option<&str>), E
         if decoded == "." || decoded == ".." {
             return Err(bad("must not contain a . or .. segment (encoded or not)"));
         }
+        // A gateway that decodes %2F or %5C before it normalises the path (nginx does) sees
+        // more segments than were sent: `/%2e%2e%2fadmin` would become `/../admin`.
+        if decoded.contains(['/', '\\']) {
+            return Err(bad(
+                "must not contain an encoded / or \\ (%2F, %5C): a gateway may decode it into a \
+                 path separator",
+            ));
+        }
     }
     Ok((path, query))
 }
@@ -236,6 +230,13 @@ mod tests {
             "/v1/%zz",
             "/v1/x?q=%2",
             "/v1/x?q=a b",
+            "/%2e%2e%2f%2e%2e%2fadmin",
+            "/v1/%2E%2E%2Fadmin",
+            "/v1/a%2fb",
+            "/v1/a%2Fb",
+            "/v1/a%5cb",
+            "/v1/a%5C..",
+            "/v1/x%2Fy",
         ] {
             let e = check_path(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
@@ -245,7 +246,8 @@ mod tests {
             "/v1/usage/daily?days=7",
             "/v1/contacts/capabilities?phone_number=%2B15551234567",
             "/integrations/whatsapp/status",
-            "/v1/a.b/..c/x%2Fy",
+            "/v1/a.b/..c/x%2By",
+            "/v1/contacts?q=a%2Fb",
             "/",
         ] {
             assert!(check_path(good).is_ok(), "{good}");

@@ -59,6 +59,8 @@ pub(crate) fn segment(field: &str, value: &str) -> Result<String, Error> {
 
 /// The long-poll wait of `GET /v1/calls/{id}`, in seconds.
 pub const CALL_WAIT_SECONDS: (u32, u32) = (10, 300);
+/// The range of [`CreateCall::max_wait_seconds`]: a create that waits for the call's end.
+pub const CREATE_CALL_WAIT_SECONDS: (u32, u32) = (10, 600);
 /// Most custom tools of one agent.
 pub const MAX_CUSTOM_TOOLS: usize = 20;
 
@@ -313,6 +315,17 @@ pub(crate) fn create_call(c: &CreateCall) -> Result<(), Error> {
     }
     if let Some(n) = &c.from_number_id {
         id("fromNumberId", n)?;
+    }
+    range(
+        "maxWaitSeconds",
+        c.max_wait_seconds,
+        CREATE_CALL_WAIT_SECONDS,
+    )?;
+    if c.max_wait_seconds.is_some() && c.wait_for_completion != Some(true) {
+        return Err(Error::invalid(
+            "maxWaitSeconds",
+            "applies only with \"waitForCompletion\": true",
+        ));
     }
     Ok(())
 }

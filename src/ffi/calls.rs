@@ -2,8 +2,6 @@
 //! recording.
 
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::io::Write;
-use std::path::Path;
 
 use serde_json::{json, Value};
 
@@ -35,7 +33,10 @@ pub unsafe extern "C" fn agentphone_calls_list(
 /// twice once it may have reached the server). `request_json`: `agentId` and `toNumber`
 /// (E.164) required; `fromNumberId`, `initialGreeting`, `voice`, `systemPrompt`, `modelTier`,
 /// `variables` (string to string), `disableRecording`, `callScreeningIdentity`,
-/// `callScreeningPurpose`. On `AGENTPHONE_OK`, `*out` is the call.
+/// `callScreeningPurpose`, `waitForCompletion` (hold the request until the call ends) with
+/// `maxWaitSeconds` (10 to 600): the request's own timeout is then the wait (600 s when not
+/// given) plus 30 s, whatever the client's `timeoutMs`, and a timeout after sending says
+/// `mayHaveSucceeded` (the call was placed). On `AGENTPHONE_OK`, `*out` is the call.
 ///
 /// # Safety
 /// `client` is a live handle; `request_json` is NULL or NUL-terminated; `out` as above.
@@ -165,12 +166,17 @@ pub unsafe extern "C" fn agentphone_calls_stream_transcript(
     })
 }
 
-/// Downloads a call's recording (`GET /v1/calls/{id}/recording`) into the file `path`: written
-/// to a temporary file beside it, then renamed, so a failed download never leaves a partial
-/// file (an existing file at `path` is replaced only on success). On `AGENTPHONE_OK`, `*out`
-/// is `{"path", "contentType", "bytes"}`. A call without a recording is
-/// `AGENTPHONE_NOT_FOUND`; a path that cannot be written is `AGENTPHONE_INVALID_ARGUMENT`
-/// naming it.
+/// Downloads a call's recording (`GET /v1/calls/{id}/recording`) into the file `path`,
+/// streamed to a temporary file beside it that is renamed over `path` once complete and on
+/// disk: a failed download never leaves a partial file (an existing file at `path` is replaced
+/// only on success). At most the client's `maxRecordingBytes` (default 1 GiB; never held in
+/// memory). A new file is created mode `0600` whatever the umask (call audio is personal
+/// data); a file it replaces keeps its permission bits; a symbolic link at `path` is replaced
+/// by the file, its target left unwritten. On `AGENTPHONE_OK`, `*out` is
+/// `{"path", "contentType", "bytes"}`. A call without a recording is `AGENTPHONE_NOT_FOUND`; a
+/// recording over the limit is `AGENTPHONE_DECODE_ERROR`; a path that cannot be written is
+/// `AGENTPHONE_INVALID_ARGUMENT` naming it (before anything is sent when the temporary file
+/// cannot be created).
 ///
 /// # Safety
 /// `client` is a live handle; `call_id` and `path` are NUL-terminated; `out` as above.
@@ -192,38 +198,12 @@ pub unsafe extern "C" fn agentphone_calls_recording_save(
         if path.is_empty() {
             return Err(Error::invalid("path", "must not be empty").into());
         }
-        let recording = client.calls().recording(id)?;
-        save_atomically(Path::new(path), &recording.bytes)
-            .map_err(|e| Error::invalid("path", format_args!("cannot write {path:?}: {e}")))?;
+        let saved = client.calls().save_recording(id, path)?;
         Ok(json!({
             "path": path,
-            "contentType": recording.content_type,
-            "bytes": recording.bytes.len(),
+            "contentType": saved.content_type,
+            "bytes": saved.bytes,
         })
         .to_string())
     })
-}
-
-/// Writes `bytes` to a new temporary file beside `path`, then renames it over `path`.
-fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{:016x}.tmp", crate::transport::random_u64()));
-    let temp = path.with_file_name(temp_name);
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
 }

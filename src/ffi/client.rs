@@ -33,7 +33,9 @@ pub(crate) unsafe fn client_ref<'a>(
 /// Keys, all optional: `apiKey` (else `AGENTPHONE_API_KEY`), `baseUrl` (else `AGENTPHONE_BASE_URL`,
 /// else `https://api.agentphone.ai`; http only for loopback hosts), `timeoutMs` (per attempt,
 /// default 30000), `connectTimeoutMs` (default 10000), `maxRetries` (default 2, at most 10),
-/// `subAccountId`, `maxResponseBytes` (default 16 MiB), `userAgent` (appended to
+/// `subAccountId`, `maxResponseBytes` (default 16 MiB: the largest JSON answer, and the largest
+/// event of a transcript stream), `maxRecordingBytes` (default 1 GiB, at most 64 GiB: the
+/// largest recording `agentphone_calls_recording_save` streams to its file), `userAgent` (appended to
 /// `agentphone-rust/<version>`), `retryBaseDelayMs` and `retryMaxDelayMs` (the first retry
 /// delay, doubling up to the cap: default 500 and 8000, cap at most 60000),
 /// `maxIdleConnectionsPerHost` (keep-alive connections kept, default 16: at least the number

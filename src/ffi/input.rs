@@ -58,6 +58,7 @@ struct ClientConfig {
     max_retries: Option<u32>,
     sub_account_id: Option<String>,
     max_response_bytes: Option<u64>,
+    max_recording_bytes: Option<u64>,
     user_agent: Option<String>,
     retry_base_delay_ms: Option<u64>,
     retry_max_delay_ms: Option<u64>,
@@ -114,6 +115,9 @@ pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
             ));
         }
         b = b.max_response_bytes(n);
+    }
+    if let Some(n) = c.max_recording_bytes {
+        b = b.max_recording_bytes(n);
     }
     if let Some(ua) = c.user_agent {
         b = b.user_agent_suffix(ua);

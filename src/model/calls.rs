@@ -222,6 +222,16 @@ pub struct CreateCall {
     /// Why the agent says it calls when the call is screened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_screening_purpose: Option<String>,
+    /// Hold the request until the call ends (at most `maxWaitSeconds`), and answer the call as
+    /// it is then: the request's own timeout is the wait plus
+    /// [`LONG_POLL_MARGIN`](crate::LONG_POLL_MARGIN). The call is placed either way: a timeout
+    /// after sending is [`Error::may_have_succeeded`](crate::Error::may_have_succeeded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_for_completion: Option<bool>,
+    /// The longest wait of `waitForCompletion`, in seconds (10 to 600; without it, the client
+    /// allows the longest, 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait_seconds: Option<u32>,
 }
 
 impl CreateCall {
@@ -249,6 +259,14 @@ impl CreateCall {
     /// Lets the built-in model run the call with these instructions.
     pub fn system_prompt(mut self, prompt: impl Into<String>) -> Self {
         self.system_prompt = Some(prompt.into());
+        self
+    }
+
+    /// Waits until the call ends, for at most `seconds` (10 to 600), before answering
+    /// (`waitForCompletion`, `maxWaitSeconds`).
+    pub fn wait_for_completion(mut self, seconds: u32) -> Self {
+        self.wait_for_completion = Some(true);
+        self.max_wait_seconds = Some(seconds);
         self
     }
 

@@ -445,19 +445,41 @@ impl Event {
     }
 
     /// The key to drop duplicate deliveries by: the `X-Webhook-ID` header when the request had
-    /// one, else the message id of the data.
+    /// one (the same on every attempt of a delivery), else one made of the event's own content:
+    ///
+    /// | event | key |
+    /// |---|---|
+    /// | a message (`agent.message`, not voice) | `agent.message:<messageId>` |
+    /// | a reaction (`agent.reaction`) | `agent.reaction:<messageId>:<reactionType>:<fromNumber>` |
+    /// | a call's end (`agent.call_ended`) | `agent.call_ended:<callId>` |
+    /// | another event with a `messageId` | `<event>:<messageId>` |
+    ///
+    /// `None` when neither is there (a voice turn without the header has nothing that tells
+    /// a repeat from a new turn). The header is **not covered by the signature**: a replayed
+    /// body with another id verifies too, so a receiver that must never act twice keys its own
+    /// records on the content (the key without the header) as well.
     pub fn dedupe_key(&self, webhook_id_header: Option<&str>) -> Option<String> {
         if let Some(id) = webhook_id_header.filter(|id| !id.is_empty()) {
             return Some(id.to_string());
         }
+        let event = &self.event;
         match &self.data {
-            EventData::Message(m) => m.message_id.clone(),
-            EventData::Reaction(r) => r.message_id.clone(),
+            EventData::Message(m) => m.message_id.as_ref().map(|id| format!("{event}:{id}")),
+            EventData::Reaction(r) => {
+                let id = r.message_id.as_ref()?;
+                let part = |v: &Option<String>| v.clone().unwrap_or_default();
+                Some(format!(
+                    "{event}:{id}:{}:{}",
+                    part(&r.reaction_type),
+                    part(&r.from_number)
+                ))
+            }
+            EventData::CallEnded(c) => c.call_id.as_ref().map(|id| format!("{event}:{id}")),
             EventData::Other(v) => v
                 .get("messageId")
                 .and_then(Value::as_str)
-                .map(str::to_string),
-            _ => None,
+                .map(|id| format!("{event}:{id}")),
+            EventData::VoiceTurn(_) => None,
         }
     }
 }
@@ -599,7 +621,7 @@ mod tests {
             e.recent_history.as_ref().unwrap()[0].content.as_deref(),
             Some("hi")
         );
-        assert_eq!(e.dedupe_key(None).as_deref(), Some("msg_1"));
+        assert_eq!(e.dedupe_key(None).as_deref(), Some("agent.message:msg_1"));
         assert_eq!(e.dedupe_key(Some("wh_9")).as_deref(), Some("wh_9"));
 
         let e = event(json!({"event": "agent.message", "channel": "voice",
@@ -619,6 +641,39 @@ mod tests {
         );
         let e = event(json!({"event": "agent.future_thing", "data": {"x": [1]}}));
         assert_eq!(e.data, EventData::Other(json!({"x": [1]})));
+    }
+
+    #[test]
+    fn without_the_header_distinct_events_have_distinct_keys() {
+        let reaction = |from: &str, kind: &str| {
+            event(json!({"event": "agent.reaction", "channel": "imessage",
+                "data": {"reactionType": kind, "messageId": "msg_1", "fromNumber": from}}))
+        };
+        let message = event(json!({"event": "agent.message", "channel": "sms",
+            "data": {"messageId": "msg_1", "from": "+1", "message": "hi"}}));
+        let keys: Vec<Option<String>> = [
+            message,
+            reaction("+15550000001", "love"),
+            reaction("+15550000002", "love"),
+            reaction("+15550000001", "like"),
+            event(json!({"event": "agent.future", "data": {"messageId": "msg_1"}})),
+            event(json!({"event": "agent.call_ended", "data": {"callId": "msg_1"}})),
+        ]
+        .iter()
+        .map(|e| e.dedupe_key(None))
+        .collect();
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len(), "{keys:?}");
+        assert!(keys.iter().all(Option::is_some), "{keys:?}");
+        // The same reaction delivered twice has one key.
+        assert_eq!(
+            reaction("+15550000001", "love").dedupe_key(None),
+            reaction("+15550000001", "love").dedupe_key(None)
+        );
+        let turn = event(json!({"event": "agent.message", "channel": "voice",
+            "data": {"callId": "call_1", "transcript": "hello"}}));
+        assert_eq!(turn.dedupe_key(None), None);
+        assert_eq!(turn.dedupe_key(Some("whd_1")).as_deref(), Some("whd_1"));
     }
 
     #[test]

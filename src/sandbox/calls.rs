@@ -7,7 +7,7 @@
 //! at once.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
@@ -49,6 +49,24 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
         _ => return None,
     };
     Some(answer)
+}
+
+/// For `POST /v1/calls` with `waitForCompletion`, answered 201: the call just placed, and when
+/// the wait ends (`maxWaitSeconds` after the request arrived, 600 s by default).
+pub(super) fn completion_wait(req: &Routed<'_>, answer: &Answer) -> Option<(String, Instant)> {
+    if req.method != "POST" || req.segments != ["v1", "calls"] || answer.status != 201 {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(req.body).ok()?;
+    if body.get("waitForCompletion") != Some(&Value::Bool(true)) {
+        return None;
+    }
+    let seconds = body
+        .get("maxWaitSeconds")
+        .and_then(Value::as_u64)
+        .unwrap_or(600);
+    let id = answer.body.as_ref()?.get("id")?.as_str()?.to_string();
+    Some((id, req.arrived + Duration::from_secs(seconds)))
 }
 
 /// The path of a call's recording (served without the API key, as the API does).
@@ -314,6 +332,25 @@ impl State {
             .expect("attached")
             .phone_number
             .clone();
+        match req.get("waitForCompletion") {
+            None | Some(Value::Null | Value::Bool(_)) => {}
+            Some(_) => {
+                return Err(invalid_body(
+                    "waitForCompletion",
+                    "Input should be a valid boolean",
+                ))
+            }
+        }
+        match req.get("maxWaitSeconds") {
+            None | Some(Value::Null) => {}
+            Some(v) if v.as_u64().is_some_and(|n| (10..=600).contains(&n)) => {}
+            Some(_) => {
+                return Err(invalid_body(
+                    "maxWaitSeconds",
+                    "Input should be an integer between 10 and 600",
+                ))
+            }
+        }
         let greeting = opt_string(&req, "initialGreeting")?;
         let recording = !matches!(req.get("disableRecording"), Some(Value::Bool(true)));
         self.next_call += 1;
@@ -370,6 +407,16 @@ impl State {
             };
         }
         ok(200, call.to_json(self))
+    }
+
+    /// The answer to a create that waits ([`completion_wait`]): the call as it is once it is
+    /// over or the wait ran out; `None` while it goes on.
+    pub(super) fn completed_call(&self, id: &str, deadline: Instant) -> Option<Answer> {
+        let Some(i) = self.call_index(id) else {
+            return Some(call_not_found(id));
+        };
+        let call = &self.calls[i];
+        (call.is_over() || Instant::now() >= deadline).then(|| ok(201, call.to_json(self)))
     }
 
     fn end_call(&mut self, id: &str) -> Answer {

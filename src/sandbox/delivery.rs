@@ -55,8 +55,11 @@ pub(super) fn post(job: &Job, allow_remote: bool) -> Result<(u16, Vec<u8>), Stri
     Ok((status, body))
 }
 
-/// Starts the worker: it sends each due event, records the outcome, and sleeps until the next
-/// is due or the state changes; it ends when the store is stopping.
+/// Starts the dispatcher: it hands each due event to a thread of its own, one delivery at a
+/// time per receiver, so that a receiver that is slow or never answers holds up only its own
+/// events; it sleeps until the next is due or the state changes, and ends when the store is
+/// stopping. It never waits on a receiver, so joining it never does either: a delivery under
+/// way when the sandbox stops ends by itself, within its webhook's timeout.
 pub(super) fn spawn_worker(store: Arc<Store>) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("agentphone-sandbox-webhooks".into())
@@ -80,8 +83,34 @@ pub(super) fn spawn_worker(store: Arc<Store>) -> std::io::Result<JoinHandle<()>>
                     }
                 }
             };
-            let outcome = post(&job, allow_remote);
-            lock(&store.state).record_attempt(job, outcome);
-            store.changed.notify_all();
+            let url = job.url.clone();
+            let sender = store.clone();
+            let job = Arc::new(std::sync::Mutex::new(Some(job)));
+            let handed = job.clone();
+            let spawned = std::thread::Builder::new()
+                .name("agentphone-sandbox-delivery".into())
+                .spawn(move || {
+                    if let Some(job) = lock(&handed).take() {
+                        deliver(&sender, job, allow_remote);
+                    }
+                });
+            if let Err(e) = spawned {
+                if let Some(job) = lock(&job).take() {
+                    let mut state = lock(&store.state);
+                    state.record_attempt(job, Err(format!("no thread to deliver it: {e}")));
+                    state.delivery_done(&url);
+                }
+            }
         })
+}
+
+/// Sends one attempt and records its outcome.
+fn deliver(store: &Store, job: Job, allow_remote: bool) {
+    let url = job.url.clone();
+    let outcome = post(&job, allow_remote);
+    let mut state = lock(&store.state);
+    state.record_attempt(job, outcome);
+    state.delivery_done(&url);
+    drop(state);
+    store.changed.notify_all();
 }

@@ -123,7 +123,7 @@ pub const MAX_ACTED_WRITES: usize = 200_000;
 /// What the server threads share.
 struct Shared {
     api_key: String,
-    /// The state, shared with the webhook delivery worker.
+    /// The state, shared with the webhook dispatcher and its deliveries.
     store: Arc<Store>,
     faults: Mutex<Vec<Fault>>,
     schedule: Mutex<Option<faults::Scheduled>>,
@@ -800,9 +800,33 @@ fn route(shared: &Shared, req: &Request) -> Answer {
             if req.method != "GET" {
                 shared.store.changed.notify_all();
             }
+            if let Some((call_id, until)) = calls::completion_wait(&routed, &answer) {
+                return wait_for_call(shared, state, &call_id, until);
+            }
             return answer;
         };
         let left = deadline.saturating_duration_since(Instant::now());
+        state = shared
+            .store
+            .changed
+            .wait_timeout(state, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+}
+
+/// Holds a create that waits for its call's end: answers when the call is over or at `until`.
+fn wait_for_call(
+    shared: &Shared,
+    mut state: std::sync::MutexGuard<'_, State>,
+    call_id: &str,
+    until: Instant,
+) -> Answer {
+    loop {
+        if let Some(answer) = state.completed_call(call_id, until) {
+            return answer;
+        }
+        let left = until.saturating_duration_since(Instant::now());
         state = shared
             .store
             .changed

@@ -1,7 +1,7 @@
 //! The sandbox's in-memory state: numbers, their messages, agents, and the request as the
 //! routes see it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -293,6 +293,9 @@ pub(crate) struct State {
     pub(super) agent_webhooks: HashMap<String, WebhookRec>,
     pub(super) deliveries: Vec<DeliveryRec>,
     pub(super) outbox: VecDeque<Job>,
+    /// The receivers (URLs) with a delivery under way: one at a time each, so that a slow
+    /// receiver holds up only its own events.
+    pub(super) in_flight: HashSet<String>,
     pub(super) webhook_settings: WebhookSettings,
     pub(super) next_delivery: u64,
     pub(super) calls: Vec<CallRec>,
@@ -356,6 +359,7 @@ impl State {
             agent_webhooks: HashMap::new(),
             deliveries: Vec::new(),
             outbox: VecDeque::new(),
+            in_flight: HashSet::new(),
             webhook_settings: WebhookSettings {
                 retry_delay: Duration::from_secs(1),
                 allow_remote: false,

@@ -327,17 +327,33 @@ impl State {
         Ok(job)
     }
 
-    /// The next job that is due, if any (and how long until the next one otherwise).
+    /// The next job that is due for a receiver with no delivery under way, marked under way
+    /// (see [`State::delivery_done`]); else how long until the next one is due.
     pub(super) fn next_job(&mut self) -> Result<Job, Option<Duration>> {
         let now = Instant::now();
-        match self.outbox.iter().position(|j| j.not_before <= now) {
-            Some(i) => Ok(self.outbox.remove(i).expect("index in range")),
+        let idle = |j: &&Job| !self.in_flight.contains(&j.url);
+        match self
+            .outbox
+            .iter()
+            .position(|j| j.not_before <= now && !self.in_flight.contains(&j.url))
+        {
+            Some(i) => {
+                let job = self.outbox.remove(i).expect("index in range");
+                self.in_flight.insert(job.url.clone());
+                Ok(job)
+            }
             None => Err(self
                 .outbox
                 .iter()
+                .filter(idle)
                 .map(|j| j.not_before.saturating_duration_since(now))
                 .min()),
         }
+    }
+
+    /// The delivery to `url` that [`State::next_job`] handed out is over.
+    pub(super) fn delivery_done(&mut self, url: &str) {
+        self.in_flight.remove(url);
     }
 
     /// Records an attempt's outcome (the receiver's status and body, or why nothing came

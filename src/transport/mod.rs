@@ -12,7 +12,7 @@ pub(crate) mod sse;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -46,6 +46,8 @@ pub(crate) struct Settings {
     pub max_retries: u32,
     pub backoff: Backoff,
     pub max_response_bytes: u64,
+    /// The largest download streamed to a sink (recordings).
+    pub max_recording_bytes: u64,
     /// The roots that may sign the server's certificate.
     pub root_certs: ureq::tls::RootCerts,
 }
@@ -73,6 +75,15 @@ const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
 
 /// The most room reserved for a body before it arrives, from its `Content-Length`.
 const PRESIZE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// How much of a downloaded body is held at once on its way to the sink.
+const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
+
+/// A 2xx answer as it arrived, for a caller that decodes it itself.
+pub(crate) struct Received {
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
 
 /// Query values are encoded like form values (`:` and `+` of a timestamp included).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -155,43 +166,131 @@ impl Transport {
                 let error = Error::new(
                     ErrorKind::Decode,
                     format!("response is not the documented shape: {why}"),
-                )
-                .with_status(status)
-                .with_request_id(request_id(&headers));
-                (error, Failure::BadAnswer)
+                );
+                bad_answer(error, status, &headers)
             })
         })
     }
 
-    /// As [`Transport::send`] for a binary answer: its bytes (at most `max_response_bytes`) and
-    /// its `Content-Type`.
-    pub fn fetch_bytes(&self, req: &ApiRequest) -> Result<(Vec<u8>, Option<String>), Error> {
-        let (_, body, content_type) = self.send_raw(req)?;
-        Ok((body, content_type))
-    }
-
-    /// Sends the request and returns a 2xx answer's body as received, with its content type
-    /// (raw requests: the caller decodes).
-    pub fn send_raw(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>, Option<String>), Error> {
-        let mut answer = None;
+    /// Sends the request and hands a 2xx answer, as received, to `decode` (raw requests: the
+    /// caller decodes). An error `decode` returns is judged like a body that does not decode:
+    /// for a POST, the server may have acted ([`Error::may_have_succeeded`]).
+    pub fn send_raw<R>(
+        &self,
+        req: &ApiRequest,
+        mut decode: impl FnMut(Received) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut decoded = None;
         self.exchange(req, &mut |response| {
             let (status, headers, body) = self.read(response)?;
-            let content_type = headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            answer = Some((status, body, content_type));
-            Ok(())
+            let received = Received {
+                content_type: content_type(&headers),
+                body,
+            };
+            match decode(received) {
+                Ok(value) => {
+                    decoded = Some(value);
+                    Ok(())
+                }
+                Err(error) => Err(bad_answer(error, status, &headers)),
+            }
         })?;
-        Ok(delivered(answer))
+        Ok(delivered(decoded))
     }
 
-    /// Opens a streamed answer (server-sent events): retried like any request until a 2xx
-    /// head arrives, then the body is the caller's to read, with no limit on its length or
-    /// duration but the request's read timeout between bytes. Never reopened.
+    /// Streams a 2xx body into `sink` as it arrives, never holding it whole, and returns its
+    /// length and content type. A body longer than `limit` bytes (by its `Content-Length`, or
+    /// as it arrives) is an [`ErrorKind::Decode`] error naming `limit_name`; an error of the
+    /// sink is an [`ErrorKind::InvalidArgument`] naming `sink_name`.
+    ///
+    /// Once a byte has reached the sink, a failure is not retried: the sink already holds part
+    /// of the body.
+    pub fn download(
+        &self,
+        req: &ApiRequest,
+        limit: u64,
+        limit_name: &str,
+        sink_name: &str,
+        sink: &mut dyn Write,
+    ) -> Result<(u64, Option<String>), Error> {
+        let mut done = None;
+        self.exchange(req, &mut |response| {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let too_large = || {
+                let error = Error::new(
+                    ErrorKind::Decode,
+                    format!("response body is larger than {limit_name} ({limit} bytes)"),
+                );
+                bad_answer(error, status, &headers)
+            };
+            let mut body = response.into_body();
+            if body.content_length().is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut reader = body.with_config().limit(limit).reader();
+            let mut buf = vec![0u8; DOWNLOAD_CHUNK_BYTES];
+            let mut written = 0u64;
+            loop {
+                let n = match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(match ureq::Error::from(e) {
+                            ureq::Error::BodyExceedsLimit(_) => too_large(),
+                            e if written == 0 => {
+                                let (error, failure) = transport_error(e);
+                                (error.with_status(status), failure)
+                            }
+                            e => {
+                                let (error, _) = transport_error(e);
+                                bad_answer(error, status, &headers)
+                            }
+                        })
+                    }
+                };
+                sink.write_all(&buf[..n]).map_err(|e| {
+                    let error = Error::invalid(sink_name, format_args!("cannot write: {e}"));
+                    bad_answer(error, status, &headers)
+                })?;
+                written += n as u64;
+            }
+            sink.flush().map_err(|e| {
+                let error = Error::invalid(sink_name, format_args!("cannot write: {e}"));
+                bad_answer(error, status, &headers)
+            })?;
+            done = Some((written, content_type(&headers)));
+            Ok(())
+        })?;
+        Ok(delivered(done))
+    }
+
+    /// Opens a streamed answer: retried like any request until a 2xx head arrives, then the
+    /// body is the caller's to read, with no limit on its length or duration but the request's
+    /// read timeout between bytes. Never reopened. A 2xx answer of another content type than
+    /// the request's `Accept` is an [`ErrorKind::Decode`] error naming it.
     pub fn open(&self, req: &ApiRequest) -> Result<Body, Error> {
         let mut opened = None;
         self.exchange(req, &mut |response| {
+            let status = response.status().as_u16();
+            let given = content_type(response.headers());
+            let essence = given
+                .as_deref()
+                .and_then(|t| t.split(';').next())
+                .map(|t| t.trim().to_ascii_lowercase());
+            if essence.as_deref() != Some(req.accept) {
+                let headers = response.headers().clone();
+                let error = Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "the answer is not a stream of {} (Content-Type {})",
+                        req.accept,
+                        given.as_deref().unwrap_or("not given")
+                    ),
+                );
+                return Err(bad_answer(error, status, &headers));
+            }
             opened = Some(response.into_body());
             Ok(())
         })?;
@@ -209,6 +308,8 @@ impl Transport {
         let url = self.url(req);
         let backoff = self.settings.backoff;
         let mut retries_done = 0;
+        // Whether an earlier attempt may have been acted on, its answer lost.
+        let mut earlier_may_have_acted = false;
         loop {
             let (error, failure) = match self.attempt(req, &url) {
                 Ok(response) if response.status().is_success() => match on_success(response) {
@@ -223,6 +324,19 @@ impl Transport {
             };
             let verdict = retry::judge(req.idempotent, &failure);
             let error = error.with_verdict(verdict.retryable, verdict.may_have_succeeded);
+            if earlier_may_have_acted
+                && retry::already_done(
+                    req.method == Method::Delete,
+                    req.already_done_codes,
+                    &failure,
+                )
+            {
+                // The answer to a repeat: what it says is done may be the earlier attempt's work.
+                return Err(error.with_verdict(false, true).with_note(
+                    "an earlier attempt of this request may have done it: its answer was lost",
+                ));
+            }
+            earlier_may_have_acted |= retry::may_have_acted(&failure);
             let Some(delay) = retry::next_delay(
                 verdict,
                 retries_done,
@@ -343,6 +457,22 @@ impl Transport {
             }
         }
     }
+}
+
+/// An error about a 2xx answer (its body does not decode, is too large, or could not be taken
+/// in), with the answer's status and request id: judged like a body that does not decode.
+fn bad_answer(error: Error, status: u16, headers: &HeaderMap) -> (Error, Failure) {
+    let error = error
+        .with_status(status)
+        .with_request_id(request_id(headers));
+    (error, Failure::BadAnswer)
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// What an `on_success` that returned `Ok` stored: [`Transport::exchange`] returns `Ok` only

@@ -72,6 +72,10 @@ pub(crate) struct ApiRequest {
     /// Whether sending it twice has the effect of sending it once: the method's answer, unless
     /// the operation says otherwise (ending a call is a POST that can be repeated).
     pub idempotent: bool,
+    /// The API's error codes that say this write was already done (a number already released).
+    /// After an attempt whose answer was lost, such an answer (or a 404 to a DELETE) may be that
+    /// attempt's doing, and says so ([`Error::may_have_succeeded`]).
+    pub already_done_codes: &'static [&'static str],
 }
 
 impl ApiRequest {
@@ -87,6 +91,7 @@ impl ApiRequest {
             stream_read_timeout: None,
             accept: "application/json",
             idempotent: method.is_idempotent(),
+            already_done_codes: &[],
         }
     }
 
@@ -128,6 +133,13 @@ impl ApiRequest {
     /// so that the policy retries it like a read.
     pub fn idempotent(mut self) -> ApiRequest {
         self.idempotent = true;
+        self
+    }
+
+    /// The error codes that say this write was already done (see
+    /// [`ApiRequest::already_done_codes`]).
+    pub fn already_done_codes(mut self, codes: &'static [&'static str]) -> ApiRequest {
+        self.already_done_codes = codes;
         self
     }
 

@@ -80,6 +80,34 @@ pub(crate) fn judge(idempotent: bool, failure: &Failure) -> Verdict {
     }
 }
 
+/// Whether the server may have acted on an attempt that failed this way: its outcome is
+/// unknown (a timeout or a lost connection after sending, a 5xx, an unconfirmed delivery, a 2xx
+/// whose body did not arrive whole).
+pub(crate) fn may_have_acted(failure: &Failure) -> bool {
+    match failure {
+        Failure::NotSent | Failure::CertificateRejected => false,
+        Failure::TimedOut | Failure::ConnectionLost | Failure::BadAnswer => true,
+        Failure::Status {
+            status: 409,
+            api_code: Some(code),
+        } => code == DELIVERY_UNCONFIRMED,
+        Failure::Status { status, .. } => *status >= 500,
+    }
+}
+
+/// Whether an error answer says the write was already done: a 404 to a DELETE, or one of the
+/// request's own "already done" codes.
+pub(crate) fn already_done(is_delete: bool, codes: &[&str], failure: &Failure) -> bool {
+    match failure {
+        Failure::Status { status: 404, .. } if is_delete => true,
+        Failure::Status {
+            status: 400..=499,
+            api_code: Some(code),
+        } => codes.contains(&code.as_str()),
+        _ => false,
+    }
+}
+
 /// The delays between attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Backoff {

@@ -5,6 +5,9 @@
 //! (a heartbeat); `field: value` loses one space after the colon; `data` lines are joined with
 //! `\n`; `event` names the event (default `message`); `id` and `retry` are read and not used;
 //! other fields are ignored. An event with no data is not dispatched.
+//!
+//! One event is bounded: its data so far plus the line being read may not exceed the limit the
+//! parser is made with, so a server that never sends the blank line cannot grow it without end.
 
 use std::io::Read;
 
@@ -23,27 +26,35 @@ pub(crate) struct SseParser {
     after_cr: bool,
     event: String,
     data: String,
-    /// Longest line accepted, in bytes.
-    max_line: usize,
+    /// Largest event accepted, in bytes: its data so far and the line being read.
+    max_event: usize,
+    /// Set when an event outgrew the limit: every later push fails.
+    failed: Option<EventTooLarge>,
 }
 
-/// A line longer than the parser accepts.
+/// An event larger than the parser accepts (the limit, in bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LineTooLong(pub usize);
+pub(crate) struct EventTooLarge(pub usize);
 
 impl SseParser {
-    pub fn new(max_line: usize) -> SseParser {
+    pub fn new(max_event: usize) -> SseParser {
         SseParser {
             line: Vec::new(),
             after_cr: false,
             event: String::new(),
             data: String::new(),
-            max_line,
+            max_event,
+            failed: None,
         }
     }
 
-    /// Feeds the next chunk; returns the events it completes, in order.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, LineTooLong> {
+    /// Feeds the next chunk; returns the events it completes, in order. The events completed
+    /// before an event outgrew the limit are still returned, and the error comes from
+    /// [`SseParser::failed`] and every later push: the same events, whatever the split.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, EventTooLarge> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
         let mut events = Vec::new();
         for &b in chunk {
             if std::mem::take(&mut self.after_cr) && b == b'\n' {
@@ -58,14 +69,25 @@ impl SseParser {
                     }
                 }
                 _ => {
-                    if self.line.len() >= self.max_line {
-                        return Err(LineTooLong(self.max_line));
+                    if self.line.len() + self.data.len() >= self.max_event {
+                        let e = EventTooLarge(self.max_event);
+                        self.failed = Some(e);
+                        return if events.is_empty() {
+                            Err(e)
+                        } else {
+                            Ok(events)
+                        };
                     }
                     self.line.push(b);
                 }
             }
         }
         Ok(events)
+    }
+
+    /// Whether an event outgrew the limit.
+    pub fn failed(&self) -> Option<EventTooLarge> {
+        self.failed
     }
 
     fn line_done(&mut self, line: &[u8]) -> Option<SseEvent> {
@@ -115,14 +137,14 @@ pub(crate) struct SseReader<R> {
 #[derive(Debug)]
 pub(crate) enum SseError {
     Io(std::io::Error),
-    LineTooLong(usize),
+    EventTooLarge(usize),
 }
 
 impl<R: Read> SseReader<R> {
-    pub fn new(reader: R, max_line: usize) -> SseReader<R> {
+    pub fn new(reader: R, max_event: usize) -> SseReader<R> {
         SseReader {
             reader,
-            parser: SseParser::new(max_line),
+            parser: SseParser::new(max_event),
             pending: Default::default(),
             done: false,
         }
@@ -134,6 +156,9 @@ impl<R: Read> SseReader<R> {
         loop {
             if let Some(e) = self.pending.pop_front() {
                 return Ok(Some(e));
+            }
+            if let Some(EventTooLarge(max)) = self.parser.failed() {
+                return Err(SseError::EventTooLarge(max));
             }
             if self.done {
                 return Ok(None);
@@ -151,7 +176,7 @@ impl<R: Read> SseReader<R> {
             let events = self
                 .parser
                 .push(&buf[..n])
-                .map_err(|LineTooLong(max)| SseError::LineTooLong(max))?;
+                .map_err(|EventTooLarge(max)| SseError::EventTooLarge(max))?;
             self.pending.extend(events);
         }
     }
@@ -203,8 +228,41 @@ mod tests {
     #[test]
     fn a_line_over_the_limit_is_refused() {
         let mut p = SseParser::new(16);
-        assert!(p.push(b"data: short\n").is_ok());
-        assert_eq!(p.push(&[b'x'; 17]), Err(LineTooLong(16)));
+        assert!(p.push(b"data: short\n\n").is_ok());
+        assert_eq!(p.push(&[b'x'; 17]), Err(EventTooLarge(16)));
+        // The events before it in the same chunk are still handed out, then only the error.
+        let mut p = SseParser::new(16);
+        let got = p.push(b"data: a\n\nxxxxxxxxxxxxxxxxxxxx").unwrap();
+        assert_eq!(got, [ev("message", "a")]);
+        assert_eq!(p.failed(), Some(EventTooLarge(16)));
+        assert_eq!(p.push(b"\n\n"), Err(EventTooLarge(16)));
+    }
+
+    #[test]
+    fn an_event_of_many_short_lines_over_the_limit_is_refused() {
+        let mut p = SseParser::new(64);
+        // Events under the limit pass, however many there are: the limit is per event.
+        for _ in 0..100 {
+            assert_eq!(
+                p.push(b"data: 0123456789\ndata: 0123456789\n\n")
+                    .unwrap()
+                    .len(),
+                1
+            );
+        }
+        let mut result = Ok(Vec::new());
+        for _ in 0..10 {
+            result = p.push(b"data: 0123456789\n");
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(EventTooLarge(64)));
+        // Comments and other fields are not held, so they do not count.
+        let mut p = SseParser::new(64);
+        for _ in 0..1000 {
+            assert!(p.push(b": heartbeat\nid: 7\n").is_ok());
+        }
     }
 
     #[test]

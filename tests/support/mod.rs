@@ -25,6 +25,8 @@ pub enum Action {
     RespondThenClose(u16, String),
     /// Answer like `Respond`, then send these bytes too, past the answer's end.
     RespondThenSend(u16, String, String),
+    /// Wait this long, then answer like `Respond`.
+    RespondAfter(Duration, u16, Vec<(&'static str, String)>, String),
 }
 
 fn response(status: u16, headers: &[(&str, String)], body: &str) -> String {
@@ -137,6 +139,15 @@ fn serve(stream: TcpStream, reqs: &Mutex<Vec<String>>, script: &(dyn Fn(usize) -
                     return;
                 }
             }
+            Action::RespondAfter(wait, status, headers, body) => {
+                thread::sleep(wait);
+                if stream
+                    .write_all(response(status, &headers, &body).as_bytes())
+                    .is_err()
+                {
+                    return;
+                }
+            }
             Action::Hang(d) => {
                 thread::sleep(d);
                 return;
@@ -144,6 +155,26 @@ fn serve(stream: TcpStream, reqs: &Mutex<Vec<String>>, script: &(dyn Fn(usize) -
             Action::Drop => return,
         }
     }
+}
+
+/// A server on 127.0.0.1 that reads a little of each request, then closes the connection with
+/// the rest unread (the kernel answers the client's further writes with a reset). Returns its
+/// URL and the count of connections it took.
+pub fn closing_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let mut head = [0u8; 4096];
+            let _ = stream.read(&mut head);
+            drop(stream);
+        }
+    });
+    (url, connections)
 }
 
 /// A documented number object.
