@@ -426,3 +426,75 @@ fn recordings_download_after_the_call_and_need_no_key() {
         ErrorKind::Unauthorized
     );
 }
+
+/// `waitForCompletion`: the create is held until the call ends (here: ended from another
+/// thread), past the client's 1 s timeout, is sent once, and answers the ended call.
+#[test]
+fn a_call_create_that_waits_for_the_end_outlasts_the_client_timeout() {
+    let sb = Sandbox::start().unwrap();
+    let c = sb
+        .client_builder()
+        .timeout(Duration::from_secs(1))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let agent = c.agents().create(&AgentSettings::new("Waiter")).unwrap();
+    c.numbers()
+        .create(&CreateNumber::new().agent_id(&agent.id))
+        .unwrap();
+    let placing = {
+        let c = c.clone();
+        let agent_id = agent.id.clone();
+        std::thread::spawn(move || {
+            c.calls()
+                .create(&CreateCall::new(&agent_id, "+15550009999").wait_for_completion(30))
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let id = loop {
+        let page = c.calls().list(&ListCalls::default()).unwrap();
+        if let Some(call) = page.data.first() {
+            break call.id.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call was not placed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Longer than the client's timeout: only the create's own timeout lets it wait.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !placing.is_finished(),
+        "the create answered before the call ended"
+    );
+    c.calls().end(&id).unwrap();
+    let call = placing.join().unwrap().unwrap();
+    assert_eq!(
+        (call.id.as_str(), call.status.as_deref()),
+        (id.as_str(), Some("completed"))
+    );
+    assert_eq!(
+        last_body(&sb, "POST", "/v1/calls"),
+        json!({"agentId": agent.id, "toNumber": "+15550009999",
+               "waitForCompletion": true, "maxWaitSeconds": 30})
+    );
+    let creates = sb
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/calls")
+        .count();
+    assert_eq!(creates, 1);
+    // The sandbox refuses a wait out of range, as the API does.
+    let e = c
+        .request("POST", "/v1/calls")
+        .json(&json!({"agentId": agent.id, "toNumber": "+15550009999",
+                      "waitForCompletion": true, "maxWaitSeconds": 5}))
+        .send::<Value>()
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.code()),
+        (Some(400), Some("VALIDATION_ERROR")),
+        "{e}"
+    );
+}

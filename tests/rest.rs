@@ -102,6 +102,16 @@ fn a_raw_request_travels_the_same_safe_path() {
             .starts_with("response is not the requested type"),
         "{e}"
     );
+    assert!(!e.may_have_succeeded(), "a read acted on nothing");
+    // A POST whose answer is JSON of another type than asked acted all the same.
+    let e = c
+        .request("POST", "/v1/numbers")
+        .json(&json!({}))
+        .send::<Vec<u32>>()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    assert!(e.may_have_succeeded(), "{e}");
+    assert_eq!(e.status(), Some(201));
     let e = c
         .request("GET", "/v1/sub-accounts")
         .send::<Value>()

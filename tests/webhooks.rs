@@ -430,3 +430,48 @@ fn the_test_event_is_sent_at_once_and_remote_hosts_are_refused() {
     assert_eq!(e.code(), Some("WEBHOOK_NOT_FOUND"));
     drop(sb);
 }
+
+/// A receiver that never answers holds up only its own deliveries: another receiver's events
+/// arrive meanwhile, and stopping the sandbox does not wait for the stuck one (its webhook
+/// timeout is 20 s, the receiver holds the request for 30 s).
+#[test]
+fn a_stuck_receiver_stalls_neither_other_receivers_nor_the_teardown() {
+    let (sb, c) = start();
+    let stuck = RawServer::start(|_| Action::Hang(Duration::from_secs(30)));
+    let fine = ok_receiver();
+    c.webhooks()
+        .set(&SetWebhook::new(stuck.url()).timeout(20))
+        .unwrap();
+    c.agents()
+        .webhook(DEFAULT_AGENT)
+        .unwrap()
+        .set(&SetWebhook::new(fine.url()))
+        .unwrap();
+    let to_stuck = c.numbers().create(&CreateNumber::new()).unwrap();
+    let to_fine = c.numbers().create(&CreateNumber::new()).unwrap();
+    c.agents()
+        .attach_number(DEFAULT_AGENT, &to_fine.id)
+        .unwrap();
+    sb.deliver_sms(&to_stuck.id, "+15550001111", "stuck")
+        .unwrap();
+    wait_for("the stuck receiver to hold a delivery", || {
+        stuck.request_count() == 1
+    });
+    sb.deliver_sms(&to_fine.id, "+15550001111", "one").unwrap();
+    sb.deliver_sms(&to_fine.id, "+15550001111", "two").unwrap();
+    wait_for("both deliveries to the other receiver", || {
+        fine.request_count() == 2
+    });
+    assert_eq!(
+        stuck.request_count(),
+        1,
+        "one delivery at a time per receiver"
+    );
+    let stopping = Instant::now();
+    drop(sb);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "the teardown waited {:?} for the stuck receiver",
+        stopping.elapsed()
+    );
+}
