@@ -410,13 +410,19 @@ impl State {
     }
 
     /// The answer to a create that waits ([`completion_wait`]): the call as it is once it is
-    /// over or the wait ran out; `None` while it goes on.
-    pub(super) fn completed_call(&self, id: &str, deadline: Instant) -> Option<Answer> {
+    /// over or the wait ran out; until then, an answer that asks to be tried again.
+    pub(super) fn completed_call(&self, id: &str, deadline: Instant) -> Answer {
         let Some(i) = self.call_index(id) else {
-            return Some(call_not_found(id));
+            return call_not_found(id);
         };
         let call = &self.calls[i];
-        (call.is_over() || Instant::now() >= deadline).then(|| ok(201, call.to_json(self)))
+        if !call.is_over() && Instant::now() < deadline {
+            return Answer {
+                wait_until: Some(deadline),
+                ..ok(201, Value::Null)
+            };
+        }
+        ok(201, call.to_json(self))
     }
 
     fn end_call(&mut self, id: &str) -> Answer {

@@ -791,42 +791,30 @@ fn route(shared: &Shared, req: &Request) -> Answer {
     let decoded = Routed::segments_of(&req.path);
     let routed = Routed::new(&req.method, &decoded, &req.query, &req.body, arrived);
     let mut state = lock(&shared.store.state);
+    // A create that waits for its call's end: the call, and when the wait ends.
+    let mut placed: Option<(String, Instant)> = None;
     loop {
-        let answer = ROUTES
-            .iter()
-            .find_map(|route| route(&mut state, &routed))
-            .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})));
+        let answer = match &placed {
+            Some((call_id, until)) => state.completed_call(call_id, *until),
+            None => ROUTES
+                .iter()
+                .find_map(|route| route(&mut state, &routed))
+                .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"}))),
+        };
         let Some(deadline) = answer.wait_until else {
+            if placed.is_some() {
+                return answer;
+            }
             if req.method != "GET" {
                 shared.store.changed.notify_all();
             }
-            if let Some((call_id, until)) = calls::completion_wait(&routed, &answer) {
-                return wait_for_call(shared, state, &call_id, until);
+            placed = calls::completion_wait(&routed, &answer);
+            if placed.is_none() {
+                return answer;
             }
-            return answer;
+            continue;
         };
         let left = deadline.saturating_duration_since(Instant::now());
-        state = shared
-            .store
-            .changed
-            .wait_timeout(state, left)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-    }
-}
-
-/// Holds a create that waits for its call's end: answers when the call is over or at `until`.
-fn wait_for_call(
-    shared: &Shared,
-    mut state: std::sync::MutexGuard<'_, State>,
-    call_id: &str,
-    until: Instant,
-) -> Answer {
-    loop {
-        if let Some(answer) = state.completed_call(call_id, until) {
-            return answer;
-        }
-        let left = until.saturating_duration_since(Instant::now());
         state = shared
             .store
             .changed

@@ -20,29 +20,11 @@
 #include <unistd.h>
 
 #include "agentphone.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (cond) {                                                       \
-      passed++;                                                       \
-    } else {                                                          \
-      failed++;                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static const char *base_url;
 static const char *api_key;
 static const char *dead_url;
-
-static int has(const char *json, const char *needle) {
-  return json != NULL && strstr(json, needle) != NULL;
-}
 
 /* Creates a client from a printf-style config; aborts the run if that fails. */
 static agentphone_client *client_with(const char *extra) {

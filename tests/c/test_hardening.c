@@ -25,25 +25,7 @@
 #include <sys/types.h>
 
 #include "agentphone.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (cond) {                                                       \
-      passed++;                                                       \
-    } else {                                                          \
-      failed++;                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-    }                                                                 \
-  } while (0)
-
-static int has(const char *json, const char *needle) {
-  return json != NULL && strstr(json, needle) != NULL;
-}
+#include "check.h"
 
 static agentphone_client *client_for(const char *url, const char *extra) {
   char config[2048];
