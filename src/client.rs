@@ -350,28 +350,18 @@ impl ClientBuilder {
                 format_args!("must be at most {MAX_MAX_RETRIES}, got {max_retries}"),
             ));
         }
-        let max_response_bytes = self
-            .max_response_bytes
-            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
-        if max_response_bytes == 0 || max_response_bytes > MAX_MAX_RESPONSE_BYTES {
-            return Err(Error::invalid(
-                "maxResponseBytes",
-                format_args!(
-                    "must be between 1 and {MAX_MAX_RESPONSE_BYTES}, got {max_response_bytes}"
-                ),
-            ));
-        }
-        let max_recording_bytes = self
-            .max_recording_bytes
-            .unwrap_or(DEFAULT_MAX_RECORDING_BYTES);
-        if max_recording_bytes == 0 || max_recording_bytes > MAX_MAX_RECORDING_BYTES {
-            return Err(Error::invalid(
-                "maxRecordingBytes",
-                format_args!(
-                    "must be between 1 and {MAX_MAX_RECORDING_BYTES}, got {max_recording_bytes}"
-                ),
-            ));
-        }
+        let max_response_bytes = check_byte_limit(
+            "maxResponseBytes",
+            self.max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            MAX_MAX_RESPONSE_BYTES,
+        )?;
+        let max_recording_bytes = check_byte_limit(
+            "maxRecordingBytes",
+            self.max_recording_bytes
+                .unwrap_or(DEFAULT_MAX_RECORDING_BYTES),
+            MAX_MAX_RECORDING_BYTES,
+        )?;
         if let Some(id) = &self.sub_account_id {
             if id.is_empty() || !is_header_safe(id) {
                 return Err(Error::invalid(
@@ -452,6 +442,17 @@ impl ClientBuilder {
 /// Printable ASCII (what an HTTP header value may safely hold).
 fn is_header_safe(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// A size limit of 1 to `max` bytes.
+fn check_byte_limit(field: &str, bytes: u64, max: u64) -> Result<u64, Error> {
+    if bytes == 0 || bytes > max {
+        return Err(Error::invalid(
+            field,
+            format_args!("must be between 1 and {max}, got {bytes}"),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn check_duration(field: &str, d: Duration) -> Result<Duration, Error> {

@@ -51,6 +51,9 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
     Some(answer)
 }
 
+/// The `maxWaitSeconds` a create accepts; without one, a create that waits waits the longest.
+const CREATE_WAIT_SECONDS: std::ops::RangeInclusive<u64> = 10..=600;
+
 /// For `POST /v1/calls` with `waitForCompletion`, answered 201: the call just placed, and when
 /// the wait ends (`maxWaitSeconds` after the request arrived, 600 s by default).
 pub(super) fn completion_wait(req: &Routed<'_>, answer: &Answer) -> Option<(String, Instant)> {
@@ -64,7 +67,7 @@ pub(super) fn completion_wait(req: &Routed<'_>, answer: &Answer) -> Option<(Stri
     let seconds = body
         .get("maxWaitSeconds")
         .and_then(Value::as_u64)
-        .unwrap_or(600);
+        .unwrap_or(*CREATE_WAIT_SECONDS.end());
     let id = answer.body.as_ref()?.get("id")?.as_str()?.to_string();
     Some((id, req.arrived + Duration::from_secs(seconds)))
 }
@@ -343,7 +346,7 @@ impl State {
         }
         match req.get("maxWaitSeconds") {
             None | Some(Value::Null) => {}
-            Some(v) if v.as_u64().is_some_and(|n| (10..=600).contains(&n)) => {}
+            Some(v) if v.as_u64().is_some_and(|n| CREATE_WAIT_SECONDS.contains(&n)) => {}
             Some(_) => {
                 return Err(invalid_body(
                     "maxWaitSeconds",

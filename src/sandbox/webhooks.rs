@@ -331,11 +331,11 @@ impl State {
     /// (see [`State::delivery_done`]); else how long until the next one is due.
     pub(super) fn next_job(&mut self) -> Result<Job, Option<Duration>> {
         let now = Instant::now();
-        let idle = |j: &&Job| !self.in_flight.contains(&j.url);
+        let idle = |j: &Job| !self.in_flight.contains(&j.url);
         match self
             .outbox
             .iter()
-            .position(|j| j.not_before <= now && !self.in_flight.contains(&j.url))
+            .position(|j| j.not_before <= now && idle(j))
         {
             Some(i) => {
                 let job = self.outbox.remove(i).expect("index in range");
@@ -345,7 +345,7 @@ impl State {
             None => Err(self
                 .outbox
                 .iter()
-                .filter(idle)
+                .filter(|j| idle(j))
                 .map(|j| j.not_before.saturating_duration_since(now))
                 .min()),
         }
