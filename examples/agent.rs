@@ -19,8 +19,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, Sandbox};
 use agentphone::{Client, ConversationMessage, CreateNumber, ListMessages, SendMessage};
+use agentphone_sandbox::{Fault, Sandbox};
 
 /// What the ledger knows of an inbound message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

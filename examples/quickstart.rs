@@ -8,8 +8,11 @@
 //! attach, deliver and read messages, reply, list, release. With a key it talks to the real API and only
 //! lists numbers, unless `--create` is passed: a number is billed, so it is never bought by
 //! accident.
-use agentphone::sandbox::{Sandbox, DEFAULT_AGENT};
 use agentphone::{Client, CreateNumber, Error, ListMessages, ListNumbers, SendMessage};
+use agentphone_sandbox::{Sandbox, DEFAULT_AGENT};
+
+/// Any failure: the client's, or a sandbox control method's.
+type Failure = Box<dyn std::error::Error>;
 
 fn main() {
     if let Err(e) = run() {
@@ -18,7 +21,7 @@ fn main() {
     }
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
+fn run() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let create = args.iter().any(|a| a == "--create");
     let agent_arg = args
@@ -34,7 +37,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("Not creating a number (it is billed): pass --create [--agent ID] to run the whole lifecycle.");
             return Ok(());
         }
-        return Ok(lifecycle(&client, None, agent_arg.as_deref())?);
+        return lifecycle(&client, None, agent_arg.as_deref());
     }
 
     let sandbox = Sandbox::start().map_err(|e| format!("cannot start the sandbox: {e}"))?;
@@ -44,10 +47,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         sandbox.base_url()
     );
     let client = sandbox.client()?;
-    Ok(lifecycle(&client, Some(&sandbox), Some(DEFAULT_AGENT))?)
+    lifecycle(&client, Some(&sandbox), Some(DEFAULT_AGENT))
 }
 
-fn lifecycle(client: &Client, sandbox: Option<&Sandbox>, agent: Option<&str>) -> Result<(), Error> {
+fn lifecycle(
+    client: &Client,
+    sandbox: Option<&Sandbox>,
+    agent: Option<&str>,
+) -> Result<(), Failure> {
     println!("1. create   POST /v1/numbers");
     let number = client
         .numbers()
@@ -57,7 +64,7 @@ fn lifecycle(client: &Client, sandbox: Option<&Sandbox>, agent: Option<&str>) ->
         number.id, number.phone_number, number.status
     );
 
-    let steps = (|| {
+    let steps = (|| -> Result<(), Failure> {
         match agent {
             Some(agent) => {
                 println!("2. attach   POST /v1/agents/{agent}/numbers");
@@ -102,7 +109,7 @@ fn lifecycle(client: &Client, sandbox: Option<&Sandbox>, agent: Option<&str>) ->
                 sent.conversation_id.as_deref().unwrap_or("?")
             );
         }
-        list(client, "6. list")
+        Ok(list(client, "6. list")?)
     })();
 
     println!("7. release  DELETE /v1/numbers/{}", number.id);

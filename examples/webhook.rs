@@ -14,11 +14,11 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agentphone::sandbox::{Sandbox, DEFAULT_AGENT};
 use agentphone::webhook::{
     EventData, Verifier, VoiceReply, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use agentphone::{CreateNumber, SetWebhook};
+use agentphone_sandbox::{Sandbox, DEFAULT_AGENT};
 
 /// The largest request body the receiver reads.
 const MAX_BODY: usize = 1024 * 1024;

@@ -13,8 +13,6 @@ use crate::model::CForm;
 use crate::transport::sse::SseParser;
 use crate::transport::{retry, Call};
 
-pub use crate::sandbox::fuzzing::ParsedStream;
-
 /// Dispatched events as `(event, data)` pairs.
 pub type Events = Vec<(String, String)>;
 
@@ -381,14 +379,6 @@ pub fn error_json(status: u16, headers: &[(&str, &[u8])], body: &[u8], idempoten
     CallError::Error(error).to_json()
 }
 
-/// Parses the HTTP/1.1 requests in `chunks`, arriving in that order on one connection, with the
-/// sandbox's server and its limits: each request as `(method, path, query, body)`, then the
-/// status of the error answer that ended the connection (`None`: it ended without one). Also
-/// the most bytes the server held at once.
-pub fn sandbox_requests(chunks: &[&[u8]]) -> ParsedStream {
-    crate::sandbox::fuzzing::parse_stream(chunks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,22 +518,5 @@ mod tests {
         ] {
             assert_eq!(missed_timestamp(&rust, &fine), None, "{fine}");
         }
-    }
-
-    #[test]
-    fn the_sandbox_reader_reads_pipelined_requests_split_anywhere() {
-        let stream = b"GET /a?x=1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
-        let whole = sandbox_requests(&[stream]);
-        assert_eq!(whole.requests.len(), 2);
-        assert_eq!(whole.requests[1].3, b"hi");
-        assert!(!whole.requests[1].4);
-        let bytes: Vec<&[u8]> = stream.chunks(1).collect();
-        let split = sandbox_requests(&bytes);
-        assert_eq!(
-            (split.requests, split.refused),
-            (whole.requests, whole.refused)
-        );
-        let bad = sandbox_requests(&[b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"]);
-        assert_eq!(bad.refused, Some(400));
     }
 }

@@ -4,8 +4,8 @@
 //!
 //! No async runtime, no system TLS library: HTTP is [`ureq`] over rustls, trusting the bundled web
 //! PKI roots, the system's, or a PEM file's ([`TlsRoots`]). The same crate builds
-//! `libagentphone.so` for C (see [`ffi`] and `include/agentphone.h`), and with the `sandbox`
-//! feature (on by default) an offline, stateful stand-in for the API.
+//! `libagentphone.so` for C (see [`ffi`] and `include/agentphone.h`). An offline, stateful
+//! stand-in for the API, to develop and test against, is the `agentphone-sandbox` crate.
 //!
 //! # Example
 //!
@@ -182,10 +182,6 @@ mod model;
 mod tls;
 mod transport;
 pub mod webhook;
-
-#[cfg(feature = "sandbox")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
-pub mod sandbox;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, Sandbox};
 use agentphone::{
     AgentSettings, Client, CreateCall, CreateNumber, CustomTool, ErrorKind, ListCalls, Paging,
 };
+use agentphone_sandbox::{Fault, Sandbox};
 use serde_json::{json, Value};
 
 fn start() -> (Sandbox, Client) {
@@ -258,7 +258,7 @@ fn an_inbound_scripted_call_and_end_call() {
     let (sb, c) = start();
     let n = c
         .numbers()
-        .create(&CreateNumber::new().agent_id(agentphone::sandbox::DEFAULT_AGENT))
+        .create(&CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
         .unwrap();
     let call = sb
         .inbound_call(
@@ -331,7 +331,7 @@ fn the_transcript_stream_replays_then_follows_until_ended() {
     let (sb, c) = start();
     let n = c
         .numbers()
-        .create(&CreateNumber::new().agent_id(agentphone::sandbox::DEFAULT_AGENT))
+        .create(&CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
         .unwrap();
     let call = sb
         .inbound_call(
@@ -401,7 +401,7 @@ fn recordings_download_after_the_call_and_need_no_key() {
     let (sb, c) = start();
     let n = c
         .numbers()
-        .create(&CreateNumber::new().agent_id(agentphone::sandbox::DEFAULT_AGENT))
+        .create(&CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
         .unwrap();
     let call = sb.inbound_call(&n.id, "+15550001234", &[]).unwrap();
     let e = c.calls().recording(&call.id).unwrap_err();

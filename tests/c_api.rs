@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, RecordedRequest, Sandbox};
+use agentphone_sandbox::{Fault, RecordedRequest, Sandbox};
 use serde_json::json;
 
 mod support;

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use agentphone::{
     Client, CreateNumber, ErrorKind, GetConversation, ListMessages, Paging, React, SendMessage,
     UpdateConversation,
 };
+use agentphone_sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use serde_json::{json, Value};
 
 fn setup(number_type: &str) -> (Sandbox, Client, agentphone::PhoneNumber) {

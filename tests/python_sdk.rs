@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use agentphone::sandbox::Sandbox;
+use agentphone_sandbox::Sandbox;
 
 mod support;
 

@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use agentphone::sandbox::Sandbox;
+use agentphone_sandbox::Sandbox;
 
 mod support;
 

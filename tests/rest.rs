@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use agentphone::{
     AvailableQuery, ByAgentQuery, Client, ContactCard, ContactDetails, CreateNumber, DailyQuery,
     ErrorKind, ListContacts, MonthlyQuery, SendMessage, UpdateNumber,
 };
+use agentphone_sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use serde_json::{json, Value};
 
 fn start() -> (Sandbox, Client) {

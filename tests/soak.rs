@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use agentphone::sandbox::{FaultAction, FaultSchedule, Sandbox, Spoil};
 use agentphone::CreateNumber;
+use agentphone_sandbox::{FaultAction, FaultSchedule, Sandbox, Spoil};
 
 mod support;
 use support::c::{compile, run};
@@ -75,7 +75,7 @@ fn under_faults_nothing_is_bought_twice_and_nothing_leaks() {
         .start()
         .unwrap();
     let client = sandbox.client().unwrap();
-    let agent = agentphone::sandbox::DEFAULT_AGENT;
+    let agent = agentphone_sandbox::DEFAULT_AGENT;
     // Attached to the agent, so that the calls it places have a number to call from.
     let number = client
         .numbers()

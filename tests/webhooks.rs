@@ -5,11 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use agentphone::sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use agentphone::webhook::{EventData, Verifier, VoiceReply};
 use agentphone::{
     AgentSettings, Client, CreateNumber, DeliveryQuery, ErrorKind, SetWebhook, WebhookTest,
 };
+use agentphone_sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use serde_json::json;
 
 mod support;

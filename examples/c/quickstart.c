@@ -6,7 +6,7 @@
  *      $(pkg-config --cflags --libs agentphone) -Wl,-rpath,"$PWD/prefix/lib"
  *   AGENTPHONE_API_KEY=... [AGENTPHONE_BASE_URL=...] [AGENTPHONE_AGENT_ID=agt_...] ./quickstart
  *
- * Offline, point it at the sandbox: `cargo run --features sandbox --bin agentphone-sandbox`
+ * Offline, point it at the sandbox: `cargo run -p agentphone-sandbox`
  * prints the two variables to export. Against the real API this buys a number (billed), and
  * releases it at the end whatever happened in between.
  */

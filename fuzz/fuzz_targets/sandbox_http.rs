@@ -6,8 +6,8 @@
 //! length taken from the following bytes in turn).
 #![no_main]
 
-use agentphone::fuzzing::sandbox_requests;
-use agentphone::sandbox::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
+use agentphone_sandbox::fuzzing::sandbox_requests;
+use agentphone_sandbox::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -201,7 +201,7 @@ pub fn cargo() -> std::process::Command {
 }
 
 /// How many numbers the sandbox still lists as active (billed).
-pub fn active_numbers(sandbox: &agentphone::sandbox::Sandbox) -> Option<u64> {
+pub fn active_numbers(sandbox: &agentphone_sandbox::Sandbox) -> Option<u64> {
     let client = sandbox.client().unwrap();
     client.numbers().list(&Default::default()).unwrap().total
 }
@@ -209,7 +209,7 @@ pub fn active_numbers(sandbox: &agentphone::sandbox::Sandbox) -> Option<u64> {
 /// A sandbox delivery captured by a receiver: its headers (as lines) and raw body.
 pub fn capture_delivery() -> (String, String, String) {
     let receiver = RawServer::start(|_| Action::Respond(200, vec![], "{}".into()));
-    let sandbox = agentphone::sandbox::Sandbox::start().unwrap();
+    let sandbox = agentphone_sandbox::Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
     let secret = client
         .webhooks()

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::answer::{
+use crate::answer::{
     envelope, int_query, invalid_body, invalid_query, is_e164, json_body, method_not_allowed, ok,
     opt_string, Answer,
 };
-use super::state::{now_micros, ContactRec, Routed, State};
-use crate::model::format_timestamp;
+use crate::state::{now_micros, ContactRec, Routed, State};
+use crate::time::format_timestamp;
 
 /// The contact routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {

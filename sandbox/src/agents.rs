@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::answer::{
+use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
     number_not_found, ok, opt_string, Answer,
 };
-use super::state::{now_micros, AgentRec, Routed, State};
-use crate::model::format_timestamp;
+use crate::state::{now_micros, AgentRec, Routed, State};
+use crate::time::format_timestamp;
 
 /// The settings an agent keeps, camelCase as the API spells them.
 const SETTINGS: [&str; 21] = [

@@ -1,5 +1,6 @@
-//! An offline, stateful stand-in for the AgentPhone API (feature `sandbox`), for development
-//! and tests without an account or a network.
+//! An offline, stateful stand-in for the AgentPhone API, for development and tests without an
+//! account or a network: a library to start from Rust tests, and the `agentphone-sandbox`
+//! program for C and other languages.
 //!
 //! [`Sandbox::start`] listens on 127.0.0.1 on a port the OS picks and serves every operation of
 //! the API from memory, with its rules: Bearer auth, limits and defaults, `total`/`hasMore`
@@ -28,9 +29,13 @@
 //!
 //! Every `/sandbox/...` route needs the same Bearer key as the API.
 //!
+//! It is built on the `agentphone` client's public API alone (a [`Client`] pointed at it, the
+//! typed records its control methods return, the webhook signature); its HTTP server, its rules
+//! and its records are its own, so the tests that trust it do not share code with what they test.
+//!
 //! ```
-//! use agentphone::sandbox::Sandbox;
 //! use agentphone::{CreateNumber, ListMessages};
+//! use agentphone_sandbox::Sandbox;
 //!
 //! let sandbox = Sandbox::start().unwrap();
 //! let client = sandbox.client().unwrap();
@@ -40,6 +45,9 @@
 //! assert_eq!(page.data[0].body, "hello");
 //! ```
 
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
 mod agents;
 mod answer;
 mod calls;
@@ -48,11 +56,14 @@ mod conversations;
 mod delivery;
 mod faults;
 #[cfg(feature = "fuzzing")]
-pub(crate) mod fuzzing;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod messages;
 mod numbers;
+mod random;
 mod state;
+mod time;
 mod unsimulated;
 mod usage;
 mod webhooks;
@@ -69,8 +80,7 @@ pub use faults::{Fault, FaultAction, FaultSchedule, Spoil};
 pub use http::{MAX_BODY_BYTES, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_LINE_BYTES};
 pub use state::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
 
-use crate::error::{ApiErrorBody, Error, ErrorKind};
-use crate::{Client, ClientBuilder, Message};
+use agentphone::{Call, Client, ClientBuilder, Error, Message};
 use answer::{envelope, ok, Answer};
 use http::{Limits, Reply, Request, Response, Server};
 use state::{lock, Routed, State, Store, WebhookSettings};
@@ -239,7 +249,7 @@ impl SandboxBuilder {
     pub fn start(self) -> std::io::Result<Sandbox> {
         let api_key = self
             .api_key
-            .unwrap_or_else(|| format!("sk_sandbox_{:016x}", crate::transport::random_u64()));
+            .unwrap_or_else(|| format!("sk_sandbox_{:016x}", crate::random::random_u64()));
         let mut agents = self.agents;
         agents.push(DEFAULT_AGENT.to_string());
         let mut state = State::new(agents, self.number_limit);
@@ -324,7 +334,12 @@ impl Sandbox {
     }
 
     /// Delivers an inbound SMS from `from` (E.164) to an active number, received now.
-    pub fn deliver_sms(&self, number_id: &str, from: &str, body: &str) -> Result<Message, Error> {
+    pub fn deliver_sms(
+        &self,
+        number_id: &str,
+        from: &str,
+        body: &str,
+    ) -> Result<Message, SandboxError> {
         self.deliver(number_id, from, body, None)
     }
 
@@ -336,7 +351,7 @@ impl Sandbox {
         from: &str,
         body: &str,
         received_at: DateTime<Utc>,
-    ) -> Result<Message, Error> {
+    ) -> Result<Message, SandboxError> {
         self.deliver(number_id, from, body, Some(received_at))
     }
 
@@ -346,7 +361,7 @@ impl Sandbox {
         from: &str,
         body: &str,
         at: Option<DateTime<Utc>>,
-    ) -> Result<Message, Error> {
+    ) -> Result<Message, SandboxError> {
         let answer = self.change(|s| s.deliver(number_id, from, body, at));
         decode_answer(answer.map(|v| ok(201, v)).unwrap_or_else(|a| a))
     }
@@ -384,7 +399,7 @@ impl Sandbox {
         number_id: &str,
         from: &str,
         transcript: &[(&str, &str)],
-    ) -> Result<crate::Call, Error> {
+    ) -> Result<Call, SandboxError> {
         let turns: Vec<Value> = transcript
             .iter()
             .map(|(role, content)| json!({"role": role, "content": content}))
@@ -398,7 +413,7 @@ impl Sandbox {
     /// turn, or completes when none is left. `turn` plays that `(role, content)` instead.
     /// Returns the call, or `None` if there is no such call. Also
     /// `POST /sandbox/calls/{id}/advance` (optionally `{"role", "content"}`).
-    pub fn advance_call(&self, call_id: &str, turn: Option<(&str, &str)>) -> Option<crate::Call> {
+    pub fn advance_call(&self, call_id: &str, turn: Option<(&str, &str)>) -> Option<Call> {
         let turn = turn.map(|(r, c)| (r.to_string(), c.to_string()));
         let value = self.change(|s| s.advance_call(call_id, turn))?;
         serde_json::from_value(value).ok()
@@ -768,20 +783,57 @@ fn route_to(state: &mut State, method: &str, path: &str, body: &[u8]) -> Answer 
 }
 
 /// The typed value of a 2xx answer, or the error it stands for.
-fn decode_answer<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, Error> {
+fn decode_answer<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, SandboxError> {
+    let body = answer.body.unwrap_or_default();
     if (200..300).contains(&answer.status) {
-        return serde_json::from_value(answer.body.unwrap_or_default())
-            .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()));
+        return serde_json::from_value(body).map_err(|e| SandboxError {
+            status: answer.status,
+            code: None,
+            message: format!("the sandbox's answer does not decode: {e}"),
+        });
     }
-    let body = answer.body.map(|b| b.to_string()).unwrap_or_default();
-    let parsed = ApiErrorBody::parse(body.as_bytes());
-    Err(Error::new(
-        ErrorKind::from_status(answer.status),
-        parsed.message.unwrap_or_default(),
-    )
-    .with_status(answer.status)
-    .with_code(parsed.code))
+    // The API's two error shapes: {"error": {"code", "message"}} and FastAPI's {"detail": ...}.
+    let (code, message) = match (&body["error"], &body["detail"]) {
+        (Value::Object(e), _) => (
+            e.get("code").and_then(Value::as_str).map(str::to_string),
+            e.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        (_, Value::String(detail)) => (None, detail.clone()),
+        (_, detail) => (None, detail.to_string()),
+    };
+    Err(SandboxError {
+        status: answer.status,
+        code,
+        message,
+    })
 }
+
+/// Why a control method ([`Sandbox::deliver_sms`], [`Sandbox::inbound_call`]) was refused: the
+/// error answer the matching `/sandbox/...` route would give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SandboxError {
+    /// The HTTP status the route answers (404 for an unknown number, 422 for a bad field, ...).
+    pub status: u16,
+    /// The API's error code, when the answer has one (`NUMBER_NOT_FOUND`, ...).
+    pub code: Option<String>,
+    /// The error's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "HTTP {} {code}: {}", self.status, self.message),
+            None => write!(f, "HTTP {}: {}", self.status, self.message),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
 
 /// Routes one authenticated request to its resource. A long poll that cannot answer yet is
 /// asked again whenever the state changes, until it answers or its deadline passes; the state

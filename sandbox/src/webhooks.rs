@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::answer::{
+use crate::answer::{
     agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer,
 };
-use super::state::{now_micros, DeliveryRec, Job, MessageRec, Routed, State, Turn, WebhookRec};
-use crate::model::format_timestamp;
-use crate::model::webhooks::VoiceReply;
+use crate::state::{now_micros, DeliveryRec, Job, MessageRec, Routed, State, Turn, WebhookRec};
+use crate::time::format_timestamp;
+use agentphone::webhook::VoiceReply;
 
 /// Attempts per event, the first included (as the API: 6 over about a day).
 pub const MAX_ATTEMPTS: u32 = 6;
@@ -112,7 +112,7 @@ fn new_webhook(body: &[u8]) -> Result<WebhookRec, Answer> {
             .filter(|n| (min..=max).contains(n))
             .ok_or_else(|| invalid_body(key, &format!("must be between {min} and {max}"))),
     };
-    let random = crate::transport::random_u64;
+    let random = crate::random::random_u64;
     Ok(WebhookRec {
         id: format!("wh_sbx{:08x}", random() as u32),
         url,
@@ -307,7 +307,7 @@ impl State {
             None => self.project_webhook.clone(),
         }
         .ok_or_else(|| {
-            super::answer::envelope(404, "WEBHOOK_NOT_FOUND", "No webhook is set", Value::Null)
+            crate::answer::envelope(404, "WEBHOOK_NOT_FOUND", "No webhook is set", Value::Null)
         })?;
         let field = |k: &str, default: &str| {
             opt_string(&req, k).map(|v| v.unwrap_or_else(|| default.to_string()))
@@ -420,7 +420,7 @@ impl State {
     }
 
     fn deliveries_page(&self, query: &HashMap<String, String>) -> Answer {
-        let int = |k: &str, d: i64, max: i64| super::answer::int_query(query, k, d, 0, max);
+        let int = |k: &str, d: i64, max: i64| crate::answer::int_query(query, k, d, 0, max);
         let (limit, offset, hours) = match (
             int("limit", 50, 100),
             int("offset", 0, i64::MAX),
@@ -449,7 +449,7 @@ impl State {
     }
 
     fn delivery_stats(&self, query: &HashMap<String, String>) -> Answer {
-        let hours = match super::answer::int_query(query, "hours", 24, 1, 24 * 365) {
+        let hours = match crate::answer::int_query(query, "hours", 24, 1, 24 * 365) {
             Ok(h) => h,
             Err(a) => return a,
         };

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::answer::{envelope, Answer};
-use super::state::{Routed, State};
+use crate::answer::{envelope, Answer};
+use crate::state::{Routed, State};
 
 /// The first segments of the routes the sandbox leaves out (see the README's list of the
 /// endpoints reachable only with a raw request).

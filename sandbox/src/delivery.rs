@@ -7,17 +7,26 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::state::{lock, Job, Store};
-use crate::webhook::{sign, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::state::{lock, Job, Store};
+use agentphone::webhook::{sign, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// The most of a receiver's answer that is read (a voice reply is short).
 const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+
+/// `localhost`, or an IP address (v4 or v6, brackets allowed) that is loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 /// One attempt: the receiver's status and body, or why there was none.
 pub(super) fn post(job: &Job, allow_remote: bool) -> Result<(u16, Vec<u8>), String> {
     let uri: ureq::http::Uri = job.url.parse().map_err(|e| format!("bad URL: {e}"))?;
     let host = uri.host().unwrap_or_default();
-    if !allow_remote && !crate::client::is_loopback_host(host) {
+    if !allow_remote && !is_loopback_host(host) {
         return Err(format!(
             "not delivered to {host}: the sandbox delivers only to loopback hosts unless started \
              with allow_remote_webhooks (--allow-remote-webhooks)"
@@ -113,4 +122,33 @@ fn deliver(store: &Store, job: Job, allow_remote: bool) {
     state.delivery_done(&url);
     drop(state);
     store.changed.notify_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_hosts_are_loopback() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.8.9.10",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "[::2]",
+            "localhost.example",
+            "0.0.0.0",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 
-use super::answer::{int_query, invalid_query, ok, Answer};
-use crate::model::{format_timestamp, parse_timestamp};
+use crate::answer::{int_query, invalid_query, ok, Answer};
+use crate::time::{format_timestamp, parse_timestamp};
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
 pub const DEFAULT_NUMBER_LIMIT: usize = 10;

@@ -1,12 +1,12 @@
 //! The offline AgentPhone sandbox as a program, for C programs and other languages.
 //!
-//!     cargo build --features sandbox --bin agentphone-sandbox
+//!     cargo build -p agentphone-sandbox
 //!     agentphone-sandbox --port 0 --api-key sk_test --agent agt_support
 //!
 //! Prints `AGENTPHONE_BASE_URL=http://127.0.0.1:<port>` and `AGENTPHONE_API_KEY=<key>` on stdout
 //! once it listens, then serves until it is killed.
 
-use agentphone::sandbox::Sandbox;
+use agentphone_sandbox::Sandbox;
 
 const USAGE: &str =
     "usage: agentphone-sandbox [--port N] [--api-key KEY] [--agent ID]... [--number-limit N]

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::answer::{
+use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
     method_not_allowed, number_not_found, ok, opt_string, Answer,
 };
-use super::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
-use crate::model::parse_timestamp;
+use crate::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
+use crate::time::parse_timestamp;
 
 /// The number routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {

@@ -1,10 +1,10 @@
-//! The sandbox server's request reader fed from memory, for the fuzz target of
-//! [`crate::fuzzing::sandbox_requests`].
+//! Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`; not part of the API): the
+//! server's request reader fed from memory.
 
 use std::io;
 use std::time::Instant;
 
-use super::http::{read_request, Limits, ReadError, Source, READ_CHUNK};
+use crate::http::{read_request, Limits, ReadError, Source, READ_CHUNK};
 
 /// What the server read from one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +46,11 @@ impl Source for Chunks<'_> {
     }
 }
 
-/// Reads requests from `chunks` until the connection would close.
-pub fn parse_stream(chunks: &[&[u8]]) -> ParsedStream {
+/// Parses the HTTP/1.1 requests in `chunks`, arriving in that order on one connection, with the
+/// server's reader and its default limits, until the connection would close: each request as
+/// `(method, path, query, body, keep-alive)`, then the status of the error answer that ended the
+/// connection (`None`: it ended without one). Also the most bytes the server held at once.
+pub fn sandbox_requests(chunks: &[&[u8]]) -> ParsedStream {
     let mut source = Chunks {
         chunks,
         at: 0,
@@ -72,5 +75,27 @@ pub fn parse_stream(chunks: &[&[u8]]) -> ParsedStream {
         requests,
         refused,
         peak_buffer: source.peak,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_reads_pipelined_requests_split_anywhere() {
+        let stream = b"GET /a?x=1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+        let whole = sandbox_requests(&[stream]);
+        assert_eq!(whole.requests.len(), 2);
+        assert_eq!(whole.requests[1].3, b"hi");
+        assert!(!whole.requests[1].4);
+        let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+        let split = sandbox_requests(&bytes);
+        assert_eq!(
+            (split.requests, split.refused),
+            (whole.requests, whole.refused)
+        );
+        let bad = sandbox_requests(&[b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"]);
+        assert_eq!(bad.refused, Some(400));
     }
 }

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::answer::{
+use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed, ok,
     opt_string, Answer,
 };
-use super::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
-use crate::model::format_timestamp;
+use crate::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
+use crate::time::format_timestamp;
 
 /// The conversation routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {

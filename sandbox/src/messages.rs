@@ -3,11 +3,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::answer::{
+use crate::answer::{
     agent_not_found, envelope, invalid_body, json_body, method_not_allowed, number_not_found, ok,
     opt_string, Answer,
 };
-use super::state::{now_micros, Group, MessageRec, Routed, State};
+use crate::state::{now_micros, Group, MessageRec, Routed, State};
 
 /// Reactions the API names; an emoji (any non-ASCII text) is accepted too.
 const REACTIONS: [&str; 6] = ["love", "like", "dislike", "laugh", "emphasize", "question"];
@@ -50,7 +50,7 @@ fn string_list(obj: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>
 impl State {
     /// The number a send goes out from: by agent, number id or phone number.
     fn sender(&self, req: &Map<String, Value>) -> Result<String, Answer> {
-        let active = |n: &&super::state::NumberRec| n.status == "active";
+        let active = |n: &&crate::state::NumberRec| n.status == "active";
         if let Some(agent) = opt_string(req, "agent_id")? {
             if !self.agents.contains_key(&agent) {
                 return Err(agent_not_found(&agent));
@@ -223,7 +223,7 @@ impl State {
         };
         m.reactions.push(json!({
             "id": reaction_id, "reactionType": reaction, "fromNumber": from,
-            "direction": "outbound", "createdAt": crate::model::format_timestamp(&now_micros()),
+            "direction": "outbound", "createdAt": crate::time::format_timestamp(&now_micros()),
         }));
         ok(
             200,

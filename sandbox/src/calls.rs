@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::answer::{
+use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
     method_not_allowed, number_not_found, ok, opt_string, Answer,
 };
-use super::state::{now_micros, CallRec, Routed, State, Turn};
-use crate::model::format_timestamp;
+use crate::state::{now_micros, CallRec, Routed, State, Turn};
+use crate::time::format_timestamp;
 
 /// The call routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {

@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use agentphone::sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use agentphone::{CreateNumber, ErrorKind, ListMessages, ListNumbers};
+use agentphone_sandbox::{Fault, Sandbox, DEFAULT_AGENT};
 use serde_json::{json, Value};
 
 /// A raw request (no client-side validation), returning status and JSON body.
@@ -211,7 +211,12 @@ fn numbers_rules_e164_release_and_limit() {
     let e = sb
         .deliver_sms(&us.id, "+15550001111", "too late")
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Api);
+    assert_eq!(
+        (e.status, e.code.as_deref()),
+        (400, Some("VALIDATION_ERROR")),
+        "{e}"
+    );
+    assert!(e.message.contains("released"), "{e}");
 
     // The self-serve limit: 10 active numbers.
     for _ in 0..9 {

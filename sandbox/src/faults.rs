@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::http::Request;
+use crate::http::Request;
 
 /// What an injected fault does to a matching request.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum FaultAction {
     /// Answer this status instead, with an optional `Retry-After` (seconds) and body (default:
     /// the error envelope with code `SANDBOX_FAULT`). The request is not acted on.
@@ -32,6 +33,7 @@ pub enum FaultAction {
 
 /// How an answer is spoiled after the request was acted on ([`FaultAction::AfterActing`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Spoil {
     /// Close the connection without answering.
     Drop,
@@ -77,7 +79,7 @@ impl FaultAction {
 
 /// Faults on a schedule: of the requests whose path starts with `path_prefix`, every
 /// `every`-th gets the next action of `actions` in turn (the `every`-th the first, the
-/// `2 * every`-th the second, ...). Faults added with [`crate::sandbox::Sandbox::inject`] come
+/// `2 * every`-th the second, ...). Faults added with [`crate::Sandbox::inject`] come
 /// first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultSchedule {
@@ -127,7 +129,11 @@ impl Scheduled {
 }
 
 /// A fault for the next `count` requests whose method and path match.
+///
+/// Made with [`Fault::status`], [`Fault::hang`], [`Fault::drop_connection`] or
+/// [`Fault::after_acting`], then narrowed with its builder methods.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Fault {
     /// `None` matches every method.
     pub method: Option<String>,

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::{json, Value};
 
-use super::answer::{int_query, invalid_query, method_not_allowed, ok, Answer};
-use super::state::{now_micros, Routed, State};
-use crate::model::format_timestamp;
+use crate::answer::{int_query, invalid_query, method_not_allowed, ok, Answer};
+use crate::state::{now_micros, Routed, State};
+use crate::time::format_timestamp;
 
 /// The usage routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
