@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
-    number_not_found, ok, opt_string, Answer,
+    number_not_found, ok, opt_string, Answer, Answered,
 };
 use crate::state::{now_micros, AgentRec, Routed, State};
 use crate::time::format_timestamp;
@@ -49,7 +49,7 @@ fn voices() -> Value {
 }
 
 /// The agent routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "agents", "voices"]) => ok(200, voices()),
         ("GET", ["v1", "agents"]) => state.list_agents(&req.query),
@@ -67,7 +67,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             | ["v1", "agents", _]
             | ["v1", "agents", _, "numbers"]
             | ["v1", "agents", _, "numbers", _],
-        ) => method_not_allowed(),
+        ) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -130,14 +130,10 @@ impl State {
         v
     }
 
-    fn list_agents(&self, query: &HashMap<String, String>) -> Answer {
-        let (limit, offset) = match (
-            int_query(query, "limit", 20, 1, 100),
-            int_query(query, "offset", 0, 0, i64::MAX),
-        ) {
-            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
-            (Err(a), _) | (_, Err(a)) => return a,
-        };
+    fn list_agents(&self, query: &HashMap<String, String>) -> Answered {
+        let limit = int_query(query, "limit", 20, 1, 100)? as usize;
+        let offset =
+            usize::try_from(int_query(query, "offset", 0, 0, i64::MAX)?).unwrap_or(usize::MAX);
         let mut all: Vec<&AgentRec> = self.agents.values().collect();
         all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         let data: Vec<Value> = all
@@ -150,20 +146,14 @@ impl State {
         ok(200, json!({"data": data, "total": all.len()}))
     }
 
-    fn create_agent(&mut self, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn create_agent(&mut self, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let name = match opt_string(&req, "name") {
             Ok(Some(n)) if !n.trim().is_empty() => n,
-            Ok(_) => return invalid_body("name", "Field required"),
-            Err(a) => return a,
+            Ok(_) => return Err(invalid_body("name", "Field required")),
+            Err(a) => return Err(a),
         };
-        let settings = match settings(&req) {
-            Ok(s) => s,
-            Err(a) => return a,
-        };
+        let settings = settings(&req)?;
         self.next_agent += 1;
         let rec = AgentRec {
             id: format!("agt_sbx{:06}", self.next_agent),
@@ -176,24 +166,21 @@ impl State {
         ok(201, out)
     }
 
-    fn get_agent(&self, id: &str) -> Answer {
+    fn get_agent(&self, id: &str) -> Answered {
         match self.agents.get(id) {
             Some(a) => ok(200, self.agent_json(a)),
-            None => agent_not_found(id),
+            None => Err(agent_not_found(id)),
         }
     }
 
-    fn update_agent(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn update_agent(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let (name, changes) = match (opt_string(&req, "name"), settings(&req)) {
             (Ok(n), Ok(s)) => (n, s),
-            (Err(a), _) | (_, Err(a)) => return a,
+            (Err(a), _) | (_, Err(a)) => return Err(a),
         };
         let Some(agent) = self.agents.get_mut(id) else {
-            return agent_not_found(id);
+            return Err(agent_not_found(id));
         };
         if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
             agent.name = n;
@@ -203,9 +190,9 @@ impl State {
         self.get_agent(id)
     }
 
-    fn delete_agent(&mut self, id: &str) -> Answer {
+    fn delete_agent(&mut self, id: &str) -> Answered {
         let Some(agent) = self.agents.remove(id) else {
-            return agent_not_found(id);
+            return Err(agent_not_found(id));
         };
         for n in self.numbers.iter_mut() {
             if n.agent_id.as_deref() == Some(id) {
@@ -218,24 +205,24 @@ impl State {
         )
     }
 
-    fn attach(&mut self, agent: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn attach(&mut self, agent: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let number_id = match opt_string(&req, "numberId") {
             Ok(Some(id)) => id,
-            Ok(None) => return invalid_body("numberId", "is required"),
-            Err(a) => return a,
+            Ok(None) => return Err(invalid_body("numberId", "is required")),
+            Err(a) => return Err(a),
         };
         if !self.agents.contains_key(agent) {
-            return agent_not_found(agent);
+            return Err(agent_not_found(agent));
         }
         let Some(n) = self.number_mut(&number_id) else {
-            return number_not_found(&number_id);
+            return Err(number_not_found(&number_id));
         };
         if n.status != "active" {
-            return invalid_body("numberId", "the number is released and cannot be attached");
+            return Err(invalid_body(
+                "numberId",
+                "the number is released and cannot be attached",
+            ));
         }
         n.agent_id = Some(agent.to_string());
         ok(
@@ -246,37 +233,37 @@ impl State {
         )
     }
 
-    fn detach(&mut self, agent: &str, number_id: &str) -> Answer {
+    fn detach(&mut self, agent: &str, number_id: &str) -> Answered {
         if !self.agents.contains_key(agent) {
-            return agent_not_found(agent);
+            return Err(agent_not_found(agent));
         }
         let Some(n) = self.number_mut(number_id) else {
-            return number_not_found(number_id);
+            return Err(number_not_found(number_id));
         };
         if n.agent_id.as_deref() != Some(agent) {
-            return envelope(
+            return Err(envelope(
                 404,
                 "PHONE_NUMBER_NOT_ATTACHED",
                 &format!("Phone number {number_id} is not attached to agent {agent}"),
                 Value::Null,
-            );
+            ));
         }
         n.agent_id = None;
         ok(200, json!({"success": true}))
     }
 
-    fn sandbox_add_agent(&mut self, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn sandbox_add_agent(&mut self, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         match opt_string(&req, "id") {
             Ok(Some(id)) if !id.is_empty() && !id.contains('/') => {
                 self.add_agent(&id);
                 ok(201, json!({"id": id}))
             }
-            Ok(_) => invalid_body("id", "is required: a non-empty agent id without '/'"),
-            Err(a) => a,
+            Ok(_) => Err(invalid_body(
+                "id",
+                "is required: a non-empty agent id without '/'",
+            )),
+            Err(a) => Err(a),
         }
     }
 }

@@ -17,14 +17,36 @@ pub(crate) struct Answer {
     pub headers: Vec<(&'static str, String)>,
 }
 
-pub(super) fn ok(status: u16, body: Value) -> Answer {
-    Answer {
-        raw: None,
-        wait_until: None,
-        status,
-        body: Some(body),
-        headers: Vec::new(),
+/// What a route gives: its answer, or the error answer that ended it (so a check is `?`).
+pub(crate) type Answered = Result<Answer, Answer>;
+
+impl Answer {
+    /// A JSON answer.
+    pub fn json(status: u16, body: Value) -> Answer {
+        Answer {
+            raw: None,
+            wait_until: None,
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
     }
+
+    /// An answer without a body (`204`, ...).
+    pub fn empty(status: u16) -> Answer {
+        Answer {
+            raw: None,
+            wait_until: None,
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// A route's JSON answer.
+pub(super) fn ok(status: u16, body: Value) -> Answered {
+    Ok(Answer::json(status, body))
 }
 
 /// The error envelope: `{"error": {"message", "code", "type", "details"}}`.
@@ -36,7 +58,7 @@ pub(crate) fn envelope(status: u16, code: &str, message: &str, details: Value) -
         429 => "rate_limit_error",
         _ => "api_error",
     };
-    ok(
+    Answer::json(
         status,
         json!({"error": {"message": message, "code": code, "type": kind, "details": details}}),
     )
@@ -53,7 +75,7 @@ pub(super) fn invalid_body(field: &str, message: &str) -> Answer {
 
 /// FastAPI's 422 for a bad query parameter.
 pub(super) fn invalid_query(name: &str, input: &str, msg: &str, kind: &str) -> Answer {
-    ok(
+    Answer::json(
         422,
         json!({"detail": [{"loc": ["query", name], "msg": msg, "type": kind, "input": input}]}),
     )
@@ -61,7 +83,7 @@ pub(super) fn invalid_query(name: &str, input: &str, msg: &str, kind: &str) -> A
 
 /// The answer for a known path with a method it does not take.
 pub(super) fn method_not_allowed() -> Answer {
-    ok(405, json!({"detail": "Method Not Allowed"}))
+    Answer::json(405, json!({"detail": "Method Not Allowed"}))
 }
 
 /// The request body as an object; an empty body is `{}`.

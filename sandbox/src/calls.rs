@@ -13,13 +13,13 @@ use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, Answer,
+    method_not_allowed, number_not_found, ok, opt_string, Answer, Answered,
 };
 use crate::state::{now_micros, CallRec, Routed, State, Turn};
 use crate::time::format_timestamp;
 
 /// The call routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "calls"]) => state.list_calls(&req.query, |_| true),
         ("POST", ["v1", "calls"]) => state.create_call(req.body),
@@ -29,11 +29,11 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
         ("GET", ["v1", "calls", id, "recording"]) => state.recording(id),
         ("GET", ["v1", "agents", id, "calls"]) => match state.agents.contains_key(*id) {
             true => state.list_calls(&req.query, |c| c.agent_id.as_deref() == Some(id)),
-            false => agent_not_found(id),
+            false => Err(agent_not_found(id)),
         },
         ("GET", ["v1", "numbers", id, "calls"]) => match state.number(id) {
             Some(_) => state.list_calls(&req.query, |c| c.number_id == *id),
-            None => number_not_found(id),
+            None => Err(number_not_found(id)),
         },
         ("POST", ["sandbox", "calls"]) => state.sandbox_inbound_call(req.body),
         ("POST", ["sandbox", "calls", id, "advance"]) => state.sandbox_advance(id, req.body),
@@ -45,7 +45,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             | ["v1", "calls", _, "transcript", "stream"]
             | ["v1", "agents", _, "calls"]
             | ["v1", "numbers", _, "calls"],
-        ) => method_not_allowed(),
+        ) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -260,14 +260,10 @@ impl State {
         &self,
         query: &HashMap<String, String>,
         keep: impl Fn(&CallRec) -> bool,
-    ) -> Answer {
-        let (limit, offset) = match (
-            int_query(query, "limit", 20, 1, 100),
-            int_query(query, "offset", 0, 0, i64::MAX),
-        ) {
-            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
-            (Err(a), _) | (_, Err(a)) => return a,
-        };
+    ) -> Answered {
+        let limit = int_query(query, "limit", 20, 1, 100)? as usize;
+        let offset =
+            usize::try_from(int_query(query, "offset", 0, 0, i64::MAX)?).unwrap_or(usize::MAX);
         let filter = |key: &str| query.get(key).map(String::as_str);
         let matching: Vec<&CallRec> = self
             .calls
@@ -292,13 +288,7 @@ impl State {
         )
     }
 
-    fn create_call(&mut self, body: &[u8]) -> Answer {
-        match self.try_create_call(body) {
-            Ok(a) | Err(a) => a,
-        }
-    }
-
-    fn try_create_call(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+    fn create_call(&mut self, body: &[u8]) -> Answered {
         let req = json_body(body)?;
         let agent_id = opt_string(&req, "agentId")?
             .ok_or_else(|| invalid_body("agentId", "Field required"))?;
@@ -376,61 +366,58 @@ impl State {
         }
         let out = call.to_json(self);
         self.calls.push(call);
-        Ok(ok(201, out))
+        ok(201, out)
     }
 
     /// `GET /v1/calls/{id}`, with `wait=true&timeout=N` held until the call ends or N seconds
     /// pass (the router asks again whenever the state changes).
-    fn get_call(&self, id: &str, req: &Routed<'_>) -> Answer {
+    fn get_call(&self, id: &str, req: &Routed<'_>) -> Answered {
         let wait = match req.query.get("wait").map(String::as_str) {
             None | Some("false") => false,
             Some("true") => true,
             Some(other) => {
-                return invalid_query(
+                return Err(invalid_query(
                     "wait",
                     other,
                     "Input should be a valid boolean",
                     "bool_parsing",
-                )
+                ))
             }
         };
-        let timeout = match int_query(&req.query, "timeout", 120, 10, 300) {
-            Ok(t) => t as u64,
-            Err(a) => return a,
-        };
+        let timeout = int_query(&req.query, "timeout", 120, 10, 300)? as u64;
         let Some(i) = self.call_index(id) else {
-            return call_not_found(id);
+            return Err(call_not_found(id));
         };
         let call = &self.calls[i];
         let deadline = req.arrived + Duration::from_secs(timeout);
         if wait && !call.is_over() && std::time::Instant::now() < deadline {
-            return Answer {
+            return Ok(Answer {
                 wait_until: Some(deadline),
-                ..ok(200, Value::Null)
-            };
+                ..Answer::json(200, Value::Null)
+            });
         }
         ok(200, call.to_json(self))
     }
 
     /// The answer to a create that waits ([`completion_wait`]): the call as it is once it is
     /// over or the wait ran out; until then, an answer that asks to be tried again.
-    pub(super) fn completed_call(&self, id: &str, deadline: Instant) -> Answer {
+    pub(super) fn completed_call(&self, id: &str, deadline: Instant) -> Answered {
         let Some(i) = self.call_index(id) else {
-            return call_not_found(id);
+            return Err(call_not_found(id));
         };
         let call = &self.calls[i];
         if !call.is_over() && Instant::now() < deadline {
-            return Answer {
+            return Ok(Answer {
                 wait_until: Some(deadline),
-                ..ok(201, Value::Null)
-            };
+                ..Answer::json(201, Value::Null)
+            });
         }
         ok(201, call.to_json(self))
     }
 
-    fn end_call(&mut self, id: &str) -> Answer {
+    fn end_call(&mut self, id: &str) -> Answered {
         let Some(i) = self.call_index(id) else {
-            return call_not_found(id);
+            return Err(call_not_found(id));
         };
         if !self.calls[i].is_over() {
             self.calls[i].finish();
@@ -439,9 +426,9 @@ impl State {
         ok(200, self.calls[i].to_json(self))
     }
 
-    fn transcript(&self, id: &str) -> Answer {
+    fn transcript(&self, id: &str) -> Answered {
         let Some(i) = self.call_index(id) else {
-            return call_not_found(id);
+            return Err(call_not_found(id));
         };
         let turns: Vec<Value> = self.calls[i]
             .turns
@@ -451,35 +438,29 @@ impl State {
         ok(200, json!({"callId": id, "transcript": turns}))
     }
 
-    fn recording(&self, id: &str) -> Answer {
+    fn recording(&self, id: &str) -> Answered {
         let Some(i) = self.call_index(id) else {
-            return call_not_found(id);
+            return Err(call_not_found(id));
         };
         let call = &self.calls[i];
         match call.ended_at {
             Some(end) if call.recording => {
                 let seconds = (end - call.started_at).num_milliseconds() as f64 / 1000.0;
-                Answer {
+                Ok(Answer {
                     raw: Some(("audio/wav", silent_wav(seconds))),
-                    ..ok(200, Value::Null)
-                }
+                    ..Answer::json(200, Value::Null)
+                })
             }
-            _ => envelope(
+            _ => Err(envelope(
                 404,
                 "RECORDING_NOT_FOUND",
                 &format!("Call {id} has no recording"),
                 Value::Null,
-            ),
+            )),
         }
     }
 
-    fn sandbox_inbound_call(&mut self, body: &[u8]) -> Answer {
-        match self.try_inbound_call(body) {
-            Ok(a) | Err(a) => a,
-        }
-    }
-
-    fn try_inbound_call(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+    fn sandbox_inbound_call(&mut self, body: &[u8]) -> Answered {
         let req = json_body(body)?;
         let number_id =
             opt_string(&req, "numberId")?.ok_or_else(|| invalid_body("numberId", "is required"))?;
@@ -508,23 +489,25 @@ impl State {
         };
         let out = call.to_json(self);
         self.calls.push(call);
-        Ok(ok(201, out))
+        ok(201, out)
     }
 
-    fn sandbox_advance(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn sandbox_advance(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let turn = match (opt_string(&req, "role"), opt_string(&req, "content")) {
             (Ok(Some(role)), Ok(Some(content))) => Some((role, content)),
             (Ok(None), Ok(None)) => None,
-            (Err(a), _) | (_, Err(a)) => return a,
-            _ => return invalid_body("role", "give both role and content, or neither"),
+            (Err(a), _) | (_, Err(a)) => return Err(a),
+            _ => {
+                return Err(invalid_body(
+                    "role",
+                    "give both role and content, or neither",
+                ))
+            }
         };
         match self.advance_call(id, turn) {
             Some(v) => ok(200, v),
-            None => call_not_found(id),
+            None => Err(call_not_found(id)),
         }
     }
 

@@ -7,34 +7,31 @@ use serde_json::{json, Map, Value};
 
 use crate::answer::{
     envelope, int_query, invalid_body, invalid_query, is_e164, json_body, method_not_allowed, ok,
-    opt_string, Answer,
+    opt_string, Answer, Answered,
 };
 use crate::state::{now_micros, ContactRec, Routed, State};
 use crate::time::format_timestamp;
 
 /// The contact routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "contacts"]) => state.list_contacts(&req.query),
         ("POST", ["v1", "contacts"]) => state.create_contact(req.body),
         ("GET", ["v1", "contacts", "capabilities"]) => capabilities(&req.query),
         ("GET", ["v1", "contacts", id]) => match state.contacts.iter().find(|c| c.id == *id) {
             Some(c) => ok(200, c.to_json()),
-            None => contact_not_found(id),
+            None => Err(contact_not_found(id)),
         },
         ("PATCH", ["v1", "contacts", id]) => state.update_contact(id, req.body),
         ("DELETE", ["v1", "contacts", id]) => {
             let before = state.contacts.len();
             state.contacts.retain(|c| c.id != *id);
             match state.contacts.len() < before {
-                true => Answer {
-                    body: None,
-                    ..ok(204, Value::Null)
-                },
-                false => contact_not_found(id),
+                true => Ok(Answer::empty(204)),
+                false => Err(contact_not_found(id)),
             }
         }
-        (_, ["v1", "contacts"] | ["v1", "contacts", _]) => method_not_allowed(),
+        (_, ["v1", "contacts"] | ["v1", "contacts", _]) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -64,17 +61,22 @@ fn normalize(phone: &str) -> Option<String> {
 
 /// iMessage for numbers ending in an even digit, SMS for every number: deterministic, so that
 /// tests can rely on it.
-fn capabilities(query: &HashMap<String, String>) -> Answer {
+fn capabilities(query: &HashMap<String, String>) -> Answered {
     let Some(raw) = query.get("phone_number") else {
-        return invalid_query("phone_number", "", "Field required", "missing");
+        return Err(invalid_query(
+            "phone_number",
+            "",
+            "Field required",
+            "missing",
+        ));
     };
     let Some(number) = normalize(raw) else {
-        return invalid_query(
+        return Err(invalid_query(
             "phone_number",
             raw,
             "Input should be a phone number",
             "value_error",
-        );
+        ));
     };
     let imessage = number.bytes().last().is_some_and(|d| (d - b'0') % 2 == 0);
     ok(
@@ -126,14 +128,10 @@ impl State {
             })
     }
 
-    fn list_contacts(&self, query: &HashMap<String, String>) -> Answer {
-        let (limit, offset) = match (
-            int_query(query, "limit", 50, 1, 100),
-            int_query(query, "offset", 0, 0, i64::MAX),
-        ) {
-            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
-            (Err(a), _) | (_, Err(a)) => return a,
-        };
+    fn list_contacts(&self, query: &HashMap<String, String>) -> Answered {
+        let limit = int_query(query, "limit", 50, 1, 100)? as usize;
+        let offset =
+            usize::try_from(int_query(query, "offset", 0, 0, i64::MAX)?).unwrap_or(usize::MAX);
         let search = query.get("search").map(|s| s.to_lowercase());
         let matching: Vec<&ContactRec> = self
             .contacts
@@ -157,20 +155,17 @@ impl State {
         )
     }
 
-    fn create_contact(&mut self, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
-        let [phone, name, email, notes] = match fields(&req) {
-            Ok(f) => f,
-            Err(a) => return a,
-        };
+    fn create_contact(&mut self, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
+        let [phone, name, email, notes] = fields(&req)?;
         let (Some(phone), Some(name)) = (phone, name) else {
-            return invalid_body("phoneNumber", "phoneNumber and name are required");
+            return Err(invalid_body(
+                "phoneNumber",
+                "phoneNumber and name are required",
+            ));
         };
         if let Some(conflict) = self.phone_taken(&phone, None) {
-            return conflict;
+            return Err(conflict);
         }
         self.next_contact += 1;
         let now = now_micros();
@@ -188,20 +183,14 @@ impl State {
         ok(201, out)
     }
 
-    fn update_contact(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
-        let [phone, name, email, notes] = match fields(&req) {
-            Ok(f) => f,
-            Err(a) => return a,
-        };
+    fn update_contact(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
+        let [phone, name, email, notes] = fields(&req)?;
         if let Some(conflict) = phone.as_deref().and_then(|p| self.phone_taken(p, Some(id))) {
-            return conflict;
+            return Err(conflict);
         }
         let Some(c) = self.contacts.iter_mut().find(|c| c.id == id) else {
-            return contact_not_found(id);
+            return Err(contact_not_found(id));
         };
         if let Some(p) = phone {
             c.phone_number = p;

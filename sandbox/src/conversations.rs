@@ -7,18 +7,18 @@ use serde_json::{json, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed, ok,
-    opt_string, Answer,
+    opt_string, Answer, Answered,
 };
 use crate::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
 use crate::time::format_timestamp;
 
 /// The conversation routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "conversations"]) => state.list_conversations(&req.query, None),
         ("GET", ["v1", "agents", id, "conversations"]) => match state.agents.contains_key(*id) {
             true => state.list_conversations(&req.query, Some(id)),
-            false => agent_not_found(id),
+            false => Err(agent_not_found(id)),
         },
         ("GET", ["v1", "conversations", id]) => state.get_conversation(id, &req.query),
         ("PATCH", ["v1", "conversations", id]) => state.update_conversation(id, req.body),
@@ -30,7 +30,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             | ["v1", "conversations", _]
             | ["v1", "conversations", _, "messages" | "typing"]
             | ["v1", "agents", _, "conversations"],
-        ) => method_not_allowed(),
+        ) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -75,14 +75,10 @@ impl State {
     }
 
     /// A page of conversations, newest activity first; only `agent`'s when given.
-    fn list_conversations(&self, query: &HashMap<String, String>, agent: Option<&str>) -> Answer {
-        let (limit, offset) = match (
-            int_query(query, "limit", 20, 1, 100),
-            int_query(query, "offset", 0, 0, i64::MAX),
-        ) {
-            (Ok(l), Ok(o)) => (l as usize, usize::try_from(o).unwrap_or(usize::MAX)),
-            (Err(a), _) | (_, Err(a)) => return a,
-        };
+    fn list_conversations(&self, query: &HashMap<String, String>, agent: Option<&str>) -> Answered {
+        let limit = int_query(query, "limit", 20, 1, 100)? as usize;
+        let offset =
+            usize::try_from(int_query(query, "offset", 0, 0, i64::MAX)?).unwrap_or(usize::MAX);
         let mut all: Vec<&ConversationRec> = self
             .conversations
             .iter()
@@ -107,13 +103,10 @@ impl State {
         )
     }
 
-    fn get_conversation(&self, id: &str, query: &HashMap<String, String>) -> Answer {
-        let limit = match int_query(query, "message_limit", 50, 1, 200) {
-            Ok(v) => v as usize,
-            Err(a) => return a,
-        };
+    fn get_conversation(&self, id: &str, query: &HashMap<String, String>) -> Answered {
+        let limit = int_query(query, "message_limit", 50, 1, 200)? as usize;
         let Some(c) = self.conversation(id) else {
-            return conversation_not_found(id);
+            return Err(conversation_not_found(id));
         };
         let mut v = self.conversation_json(c);
         let messages: Vec<Value> = self
@@ -127,27 +120,21 @@ impl State {
         ok(200, v)
     }
 
-    fn update_conversation(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn update_conversation(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let metadata = match req.get("metadata") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(m.clone()),
-            Some(_) => return invalid_body("metadata", "must be an object"),
+            Some(_) => return Err(invalid_body("metadata", "must be an object")),
         };
-        let group_name = match opt_string(&req, "group_name") {
-            Ok(g) => g,
-            Err(a) => return a,
-        };
+        let group_name = opt_string(&req, "group_name")?;
         let Some(c) = self.conversations.iter_mut().find(|c| c.id == id) else {
-            return conversation_not_found(id);
+            return Err(conversation_not_found(id));
         };
         if let Some(name) = group_name {
             match &mut c.group {
                 Some(g) => g.name = Some(name),
-                None => return invalid_body("group_name", "only a group can be renamed"),
+                None => return Err(invalid_body("group_name", "only a group can be renamed")),
             }
         }
         if let Some(m) = metadata {
@@ -156,13 +143,10 @@ impl State {
         self.get_conversation(id, &HashMap::new())
     }
 
-    fn conversation_page(&self, id: &str, query: &HashMap<String, String>) -> Answer {
-        let query = match MessageQuery::parse(query) {
-            Ok(q) => q,
-            Err(a) => return a,
-        };
+    fn conversation_page(&self, id: &str, query: &HashMap<String, String>) -> Answered {
+        let query = MessageQuery::parse(query)?;
         let Some(c) = self.conversation(id) else {
-            return conversation_not_found(id);
+            return Err(conversation_not_found(id));
         };
         query.page(
             &self.conversation_messages(c),
@@ -170,9 +154,9 @@ impl State {
         )
     }
 
-    fn typing(&self, id: &str) -> Answer {
+    fn typing(&self, id: &str) -> Answered {
         let Some(c) = self.conversation(id) else {
-            return conversation_not_found(id);
+            return Err(conversation_not_found(id));
         };
         let channel = self
             .number(&c.number_id)

@@ -1,14 +1,18 @@
-//! Sending webhook events: one signed POST per attempt, and the worker that sends whatever is
-//! due, outside the state's lock (a receiver may call the sandbox back while it answers).
+//! Sending webhook events: one signed POST per attempt, the worker that sends whatever is
+//! due, and `POST /v1/webhooks/test`'s delivery made at once, all outside the state's lock (a
+//! receiver may call the sandbox back while it answers).
 
 use std::io::Read;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::state::{lock, Job, Store};
 use agentphone::webhook::{sign, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use serde_json::json;
+
+use crate::answer::{ok, Answered};
+use crate::state::{lock, Job, Store};
 
 /// The most of a receiver's answer that is read (a voice reply is short).
 const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
@@ -122,6 +126,31 @@ fn deliver(store: &Store, job: Job, allow_remote: bool) {
     state.delivery_done(&url);
     drop(state);
     store.changed.notify_all();
+}
+
+/// `POST /v1/webhooks/test` (or an agent's): one delivery, sent now, outside the state's lock;
+/// answers what the receiver did.
+pub(crate) fn test_now(store: &Store, agent: Option<&str>, body: &[u8]) -> Answered {
+    let (job, allow_remote) = {
+        let mut state = lock(&store.state);
+        let job = state.test_job(agent, body)?;
+        (job, state.webhook_settings.allow_remote)
+    };
+    let started = Instant::now();
+    let outcome = post(&job, allow_remote);
+    let took = started.elapsed().as_millis() as u64;
+    let (success, status, error) = match &outcome {
+        Ok((s, _)) if (200..300).contains(s) => (true, Some(*s), None),
+        Ok((s, _)) => (false, Some(*s), Some(format!("the receiver answered {s}"))),
+        Err(why) => (false, None, Some(why.clone())),
+    };
+    lock(&store.state).record_attempt(job, outcome);
+    store.changed.notify_all();
+    ok(
+        200,
+        json!({"success": success, "httpStatus": status, "statusCode": status,
+               "errorMessage": error, "responseMs": took}),
+    )
 }
 
 #[cfg(test)]

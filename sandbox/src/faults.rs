@@ -1,11 +1,16 @@
 //! Faults injected into the sandbox's answers: a status, a hang, or a dropped connection for
-//! the next requests that match a method and a path prefix.
+//! the next requests that match a method and a path prefix, or an answer spoiled after the
+//! request was acted on; and the `/sandbox/faults` endpoint.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use crate::http::Request;
+use crate::answer::{self, Answer};
+use crate::http::{self, Reply, Request, Response};
+use crate::pipeline::reply;
+use crate::state::lock;
 
 /// What an injected fault does to a matching request.
 #[derive(Debug, Clone, PartialEq)]
@@ -307,6 +312,69 @@ impl Spoil {
             }
             _ => Err(bad()),
         }
+    }
+}
+
+/// The error envelope of an injected status.
+pub(crate) fn envelope(status: u16) -> Answer {
+    answer::envelope(
+        status,
+        "SANDBOX_FAULT",
+        &format!("injected fault: HTTP {status}"),
+        Value::Null,
+    )
+}
+
+/// An answer as a fault spoils it, after the request was acted on.
+pub(crate) fn spoiled(answered: Reply, spoil: Spoil, request_id: String) -> Reply {
+    let Reply::Respond(r) = answered else {
+        return answered; // a stream is not spoiled
+    };
+    match spoil {
+        Spoil::Drop => Reply::Drop,
+        Spoil::Status(status) => reply(envelope(status), request_id),
+        Spoil::Truncate => {
+            let mut bytes = http::render(&r, false);
+            bytes.truncate(bytes.len() - r.body.len() / 2 - 1);
+            Reply::Raw(bytes)
+        }
+        Spoil::Oversize(n) => reply(
+            Answer::json(
+                200,
+                json!({ "padding": "x".repeat(n), "answer": r.body.len() }),
+            ),
+            request_id,
+        ),
+        Spoil::Malformed => {
+            let half = r.body.len() / 2;
+            let mut body = r.body;
+            body.truncate(half);
+            Reply::Respond(Response {
+                status: 200,
+                body,
+                ..r
+            })
+        }
+    }
+}
+
+/// `POST /sandbox/faults`: one more fault, after those in force.
+pub(crate) fn add(faults: &Mutex<Vec<Fault>>, body: &[u8]) -> Answer {
+    let parsed = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(obj)) => Fault::from_json(&obj),
+        _ => Err("body must be a JSON object".to_string()),
+    };
+    match parsed {
+        Ok(fault) => {
+            lock(faults).push(fault);
+            Answer::json(201, json!({"success": true}))
+        }
+        Err(message) => answer::envelope(
+            400,
+            "VALIDATION_ERROR",
+            &format!("fault: {message}"),
+            Value::Null,
+        ),
     }
 }
 

@@ -29,6 +29,12 @@
 //!
 //! Every `/sandbox/...` route needs the same Bearer key as the API.
 //!
+//! The crate: this file is the facade ([`Sandbox`], its builder, what tests read back);
+//! `pipeline.rs` takes each request from the server (`http.rs`) through the log, the faults
+//! (`faults.rs`) and the key to the resource's routes; a resource is one file of routes and
+//! records (`numbers.rs`, `calls.rs`, ...); `stream.rs` writes the live transcript and
+//! `delivery.rs` sends webhooks.
+//!
 //! It is built on the `agentphone` client's public API alone (a [`Client`] pointed at it, the
 //! typed records its control methods return, the webhook signature); its HTTP server, its rules
 //! and its records are its own, so the tests that trust it do not share code with what they test.
@@ -61,8 +67,10 @@ pub mod fuzzing;
 mod http;
 mod messages;
 mod numbers;
+mod pipeline;
 mod random;
 mod state;
+mod stream;
 mod time;
 mod unsimulated;
 mod usage;
@@ -71,7 +79,6 @@ mod webhooks;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -81,9 +88,10 @@ pub use http::{MAX_BODY_BYTES, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_LINE_BYTES};
 pub use state::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
 
 use agentphone::{Call, Client, ClientBuilder, Error, Message};
-use answer::{envelope, ok, Answer};
-use http::{Limits, Reply, Request, Response, Server};
-use state::{lock, Routed, State, Store, WebhookSettings};
+use answer::Answer;
+use http::{Limits, Server};
+use pipeline::{handle, route_to, Shared};
+use state::{lock, State, Store, WebhookSettings};
 
 /// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.
 #[derive(Clone, PartialEq)]
@@ -129,19 +137,6 @@ pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 
 /// The most writes [`Sandbox::acted_writes`] remembers (the oldest are forgotten first).
 pub const MAX_ACTED_WRITES: usize = 200_000;
-
-/// What the server threads share.
-struct Shared {
-    api_key: String,
-    /// The state, shared with the webhook dispatcher and its deliveries.
-    store: Arc<Store>,
-    faults: Mutex<Vec<Fault>>,
-    schedule: Mutex<Option<faults::Scheduled>>,
-    log: Mutex<VecDeque<RecordedRequest>>,
-    /// The writes the sandbox acted on (see [`Sandbox::acted_writes`]).
-    acted: Mutex<VecDeque<RecordedRequest>>,
-    next_request_id: std::sync::atomic::AtomicU64,
-}
 
 /// A running sandbox; it stops, closing every connection, when dropped.
 pub struct Sandbox {
@@ -363,7 +358,7 @@ impl Sandbox {
         at: Option<DateTime<Utc>>,
     ) -> Result<Message, SandboxError> {
         let answer = self.change(|s| s.deliver(number_id, from, body, at));
-        decode_answer(answer.map(|v| ok(201, v)).unwrap_or_else(|a| a))
+        decode_answer(answer.map(|v| Answer::json(201, v)).unwrap_or_else(|a| a))
     }
 
     /// Sets a message's delivery status: `sent`, `delivered`, or `failed` (with a reason, or a
@@ -468,320 +463,6 @@ impl Sandbox {
     }
 }
 
-fn reply(answer: Answer, request_id: String) -> Reply {
-    let mut headers = answer.headers;
-    headers.push(("X-Request-Id", request_id));
-    let (content_type, body) = match answer.raw {
-        Some(raw) => raw,
-        None => (
-            "application/json",
-            answer
-                .body
-                .map(|b| b.to_string().into_bytes())
-                .unwrap_or_default(),
-        ),
-    };
-    Reply::Respond(Response {
-        status: answer.status,
-        headers,
-        body,
-        content_type,
-    })
-}
-
-/// Every request: record it, apply a matching fault, check auth, then route.
-fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
-    let request_id = format!(
-        "req_sbx_{}",
-        shared
-            .next_request_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1
-    );
-    let recorded = RecordedRequest {
-        method: req.method.clone(),
-        path: req.path.clone(),
-        query: req.query.clone(),
-        headers: req.headers.clone(),
-        body: String::from_utf8_lossy(&req.body).into_owned(),
-    };
-    // A write is kept for the account of acted writes too, if its route answers 2xx.
-    let write =
-        (req.method != "GET" && !req.path.starts_with("/sandbox/")).then(|| recorded.clone());
-    {
-        let mut log = lock(&shared.log);
-        if log.len() >= MAX_RECORDED_REQUESTS {
-            log.pop_front();
-        }
-        log.push_back(recorded);
-    }
-    // The sandbox's own routes are never faulted, so a test can always clear faults.
-    let fault = if req.path.starts_with("/sandbox/") {
-        None
-    } else {
-        let mut faults = lock(&shared.faults);
-        let hit = faults.iter_mut().find(|f| f.matches(&req)).map(|f| {
-            f.count -= 1;
-            f.action.clone()
-        });
-        faults.retain(|f| f.count > 0);
-        drop(faults);
-        hit.or_else(|| lock(&shared.schedule).as_mut()?.next(&req))
-    };
-    let spoil = match fault {
-        Some(FaultAction::Drop) => return Reply::Drop,
-        Some(FaultAction::Hang(d)) => {
-            std::thread::sleep(d);
-            None
-        }
-        Some(FaultAction::Status {
-            status,
-            retry_after,
-            body,
-        }) => {
-            let mut answer = match body {
-                Some(b) => Answer {
-                    raw: None,
-                    wait_until: None,
-                    status,
-                    body: Some(b),
-                    headers: Vec::new(),
-                },
-                None => fault_envelope(status),
-            };
-            if let Some(s) = retry_after {
-                answer.headers.push(("Retry-After", s.to_string()));
-            }
-            return reply(answer, request_id);
-        }
-        Some(FaultAction::AfterActing(spoil)) => Some(spoil),
-        None => None,
-    };
-    let answered = serve(shared, req, request_id.clone());
-    if let (Some(write), Reply::Respond(r)) = (write, &answered) {
-        if (200..300).contains(&r.status) {
-            let mut acted = lock(&shared.acted);
-            if acted.len() >= MAX_ACTED_WRITES {
-                acted.pop_front();
-            }
-            acted.push_back(write);
-        }
-    }
-    match spoil {
-        Some(spoil) => spoiled(answered, spoil, request_id),
-        None => answered,
-    }
-}
-
-/// The error envelope of an injected status.
-fn fault_envelope(status: u16) -> Answer {
-    envelope(
-        status,
-        "SANDBOX_FAULT",
-        &format!("injected fault: HTTP {status}"),
-        Value::Null,
-    )
-}
-
-/// An answer as a fault spoils it, after the request was acted on.
-fn spoiled(answered: Reply, spoil: Spoil, request_id: String) -> Reply {
-    let Reply::Respond(r) = answered else {
-        return answered; // a stream is not spoiled
-    };
-    match spoil {
-        Spoil::Drop => Reply::Drop,
-        Spoil::Status(status) => reply(fault_envelope(status), request_id),
-        Spoil::Truncate => {
-            let mut bytes = http::render(&r, false);
-            bytes.truncate(bytes.len() - r.body.len() / 2 - 1);
-            Reply::Raw(bytes)
-        }
-        Spoil::Oversize(n) => reply(
-            ok(
-                200,
-                json!({ "padding": "x".repeat(n), "answer": r.body.len() }),
-            ),
-            request_id,
-        ),
-        Spoil::Malformed => {
-            let half = r.body.len() / 2;
-            let mut body = r.body;
-            body.truncate(half);
-            Reply::Respond(Response {
-                status: 200,
-                body,
-                ..r
-            })
-        }
-    }
-}
-
-/// Checks the key, then routes: the answer as the API gives it.
-fn serve(shared: &Arc<Shared>, req: Request, request_id: String) -> Reply {
-    let authorized = req
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .is_some_and(|k| k == shared.api_key);
-    // The recording is served without the key, as the API does: the call id is the token.
-    let open_route = req.method == "GET" && calls::is_recording_path(&req.path);
-    if !authorized && !open_route {
-        let answer = Answer {
-            raw: None,
-            wait_until: None,
-            status: 401,
-            body: Some(json!({"detail": "Invalid or missing API key"})),
-            headers: vec![("WWW-Authenticate", "Bearer".to_string())],
-        };
-        return reply(answer, request_id);
-    }
-    let answer = match (req.method.as_str(), req.path.as_str()) {
-        ("POST", "/sandbox/faults") => add_fault(shared, &req.body),
-        ("DELETE", "/sandbox/faults") => {
-            lock(&shared.faults).clear();
-            Answer {
-                raw: None,
-                wait_until: None,
-                status: 204,
-                body: None,
-                headers: Vec::new(),
-            }
-        }
-        _ => {
-            if let Some(call_id) = calls::transcript_stream_path(&req.method, &req.path) {
-                return transcript_stream(shared, call_id, request_id);
-            }
-            let segments = Routed::segments_of(&req.path);
-            if let Some(agent) = webhooks::test_target(&req.method, &segments) {
-                return reply(
-                    test_webhook(shared, agent.as_deref(), &req.body),
-                    request_id,
-                );
-            }
-            route(shared, &req)
-        }
-    };
-    reply(answer, request_id)
-}
-
-/// `POST /v1/webhooks/test` (or an agent's): one delivery, sent now, outside the state's lock;
-/// answers what the receiver did.
-fn test_webhook(shared: &Shared, agent: Option<&str>, body: &[u8]) -> Answer {
-    let (job, allow_remote) = {
-        let mut state = lock(&shared.store.state);
-        match state.test_job(agent, body) {
-            Ok(job) => (job, state.webhook_settings.allow_remote),
-            Err(answer) => return answer,
-        }
-    };
-    let started = Instant::now();
-    let outcome = delivery::post(&job, allow_remote);
-    let took = started.elapsed().as_millis() as u64;
-    let (success, status, error) = match &outcome {
-        Ok((s, _)) if (200..300).contains(s) => (true, Some(*s), None),
-        Ok((s, _)) => (false, Some(*s), Some(format!("the receiver answered {s}"))),
-        Err(why) => (false, None, Some(why.clone())),
-    };
-    lock(&shared.store.state).record_attempt(job, outcome);
-    shared.store.changed.notify_all();
-    ok(
-        200,
-        json!({"success": success, "httpStatus": status, "statusCode": status,
-               "errorMessage": error, "responseMs": took}),
-    )
-}
-
-/// How often a transcript stream sends a heartbeat comment when nothing happens.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-
-/// `GET /v1/calls/{id}/transcript/stream`: `connected`, the turns so far, then each new one as
-/// it is played, then `ended`; a heartbeat comment whenever 15 s pass quietly.
-fn transcript_stream(shared: &Arc<Shared>, call_id: String, request_id: String) -> Reply {
-    if lock(&shared.store.state)
-        .calls
-        .iter()
-        .all(|c| c.id != call_id)
-    {
-        let answer = envelope(
-            404,
-            "CALL_NOT_FOUND",
-            &format!("Call {call_id} not found"),
-            Value::Null,
-        );
-        return reply(answer, request_id);
-    }
-    let shared = shared.clone();
-    let body: http::StreamBody = Box::new(move |w| {
-        let event = |name: &str, data: &Value| format!("event: {name}\ndata: {data}\n\n");
-        w.write_all(event("connected", &json!({"callId": call_id})).as_bytes())?;
-        w.write_all(b": heartbeat\n\n")?;
-        w.flush()?;
-        let mut sent = 0;
-        loop {
-            let mut state = lock(&shared.store.state);
-            let (events, ended) = loop {
-                let (events, ended) = calls::transcript_since(&state, &call_id, sent);
-                if !events.is_empty() || ended {
-                    break (events, ended);
-                }
-                let (next, waited) = shared
-                    .store
-                    .changed
-                    .wait_timeout(state, HEARTBEAT)
-                    .unwrap_or_else(|e| e.into_inner());
-                state = next;
-                if waited.timed_out() {
-                    break (Vec::new(), false);
-                }
-            };
-            drop(state);
-            if events.is_empty() && !ended {
-                w.write_all(b": heartbeat\n\n")?;
-            }
-            for (name, data) in &events {
-                if name == "turn" {
-                    sent += 1;
-                }
-                w.write_all(event(name, data).as_bytes())?;
-            }
-            w.flush()?;
-            if ended {
-                return Ok(());
-            }
-        }
-    });
-    Reply::Stream(
-        "text/event-stream",
-        vec![("X-Request-Id", request_id)],
-        body,
-    )
-}
-
-/// A resource's routes: `None` when the path is not one of the resource's.
-type Routes = fn(&mut State, &Routed<'_>) -> Option<Answer>;
-
-/// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 9] = [
-    numbers::route,
-    agents::route,
-    messages::route,
-    conversations::route,
-    calls::route,
-    webhooks::route,
-    contacts::route,
-    usage::route,
-    unsimulated::route,
-];
-
-/// Runs one route on the state directly (for the Rust control methods).
-fn route_to(state: &mut State, method: &str, path: &str, body: &[u8]) -> Answer {
-    let decoded = Routed::segments_of(path);
-    let routed = Routed::new(method, &decoded, "", body, Instant::now());
-    ROUTES
-        .iter()
-        .find_map(|route| route(state, &routed))
-        .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"})))
-}
-
 /// The typed value of a 2xx answer, or the error it stands for.
 fn decode_answer<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, SandboxError> {
     let body = answer.body.unwrap_or_default();
@@ -834,99 +515,3 @@ impl std::fmt::Display for SandboxError {
 }
 
 impl std::error::Error for SandboxError {}
-
-/// Routes one authenticated request to its resource. A long poll that cannot answer yet is
-/// asked again whenever the state changes, until it answers or its deadline passes; the state
-/// is not locked while it waits.
-fn route(shared: &Shared, req: &Request) -> Answer {
-    let arrived = Instant::now();
-    let decoded = Routed::segments_of(&req.path);
-    let routed = Routed::new(&req.method, &decoded, &req.query, &req.body, arrived);
-    let mut state = lock(&shared.store.state);
-    // A create that waits for its call's end: the call, and when the wait ends.
-    let mut placed: Option<(String, Instant)> = None;
-    loop {
-        let answer = match &placed {
-            Some((call_id, until)) => state.completed_call(call_id, *until),
-            None => ROUTES
-                .iter()
-                .find_map(|route| route(&mut state, &routed))
-                .unwrap_or_else(|| ok(404, json!({"detail": "Not Found"}))),
-        };
-        let Some(deadline) = answer.wait_until else {
-            if placed.is_some() {
-                return answer;
-            }
-            if req.method != "GET" {
-                shared.store.changed.notify_all();
-            }
-            placed = calls::completion_wait(&routed, &answer);
-            if placed.is_none() {
-                return answer;
-            }
-            continue;
-        };
-        let left = deadline.saturating_duration_since(Instant::now());
-        state = shared
-            .store
-            .changed
-            .wait_timeout(state, left)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-    }
-}
-
-fn add_fault(shared: &Shared, body: &[u8]) -> Answer {
-    let parsed = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(obj)) => Fault::from_json(&obj),
-        _ => Err("body must be a JSON object".to_string()),
-    };
-    match parsed {
-        Ok(fault) => {
-            lock(&shared.faults).push(fault);
-            Answer {
-                raw: None,
-                wait_until: None,
-                status: 201,
-                body: Some(json!({"success": true})),
-                headers: Vec::new(),
-            }
-        }
-        Err(message) => envelope(
-            400,
-            "VALIDATION_ERROR",
-            &format!("fault: {message}"),
-            Value::Null,
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_request_log_is_a_bounded_ring() {
-        let sb = Sandbox::start().unwrap();
-        for i in 0..MAX_RECORDED_REQUESTS + 5 {
-            let req = Request {
-                method: "GET".into(),
-                path: format!("/v1/numbers/num_{i}"),
-                query: String::new(),
-                headers: Default::default(),
-                body: Vec::new(),
-            };
-            handle(&sb.shared, req);
-        }
-        let log = sb.requests();
-        assert_eq!(log.len(), MAX_RECORDED_REQUESTS);
-        assert_eq!(
-            log[0].path, "/v1/numbers/num_5",
-            "the oldest are forgotten first"
-        );
-        assert_eq!(
-            log[log.len() - 1].path,
-            format!("/v1/numbers/num_{}", MAX_RECORDED_REQUESTS + 4)
-        );
-    }
-}

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, envelope, invalid_body, json_body, method_not_allowed, number_not_found, ok,
-    opt_string, Answer,
+    opt_string, Answer, Answered,
 };
 use crate::state::{now_micros, Group, MessageRec, Routed, State};
 
@@ -13,12 +13,12 @@ use crate::state::{now_micros, Group, MessageRec, Routed, State};
 const REACTIONS: [&str; 6] = ["love", "like", "dislike", "laugh", "emphasize", "question"];
 
 /// The message routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("POST", ["v1", "messages"]) => state.send(req.body),
         ("POST", ["v1", "messages", id, "reactions"]) => state.react(id, req.body),
         ("POST", ["sandbox", "messages", id, "status"]) => state.sandbox_status(id, req.body),
-        (_, ["v1", "messages"] | ["v1", "messages", _, "reactions"]) => method_not_allowed(),
+        (_, ["v1", "messages"] | ["v1", "messages", _, "reactions"]) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -85,13 +85,7 @@ impl State {
         ))
     }
 
-    fn send(&mut self, body: &[u8]) -> Answer {
-        match self.try_send(body) {
-            Ok(a) | Err(a) => a,
-        }
-    }
-
-    fn try_send(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+    fn send(&mut self, body: &[u8]) -> Answered {
         let req = json_body(body)?;
         let Some(text) = opt_string(&req, "body")? else {
             return Err(invalid_body("body", "Field required"));
@@ -178,43 +172,40 @@ impl State {
         };
         let id = rec.id.clone();
         self.add_message(rec);
-        Ok(ok(
+        ok(
             200,
             json!({
                 "id": id, "status": "sent", "channel": channel, "from_number": from,
                 "to_number": to, "conversation_id": conversation_id, "media_urls": media_urls,
                 "reply_to_message_id": reply_to, "reply_parent_unresolved": unresolved,
             }),
-        ))
+        )
     }
 
-    fn react(&mut self, message_id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn react(&mut self, message_id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let reaction = match opt_string(&req, "reaction") {
             Ok(Some(r)) if REACTIONS.contains(&r.as_str()) || !r.is_ascii() => r,
             Ok(_) => {
-                return invalid_body(
+                return Err(invalid_body(
                     "reaction",
                     "must be love, like, dislike, laugh, emphasize, question, or an emoji",
-                )
+                ))
             }
-            Err(a) => return a,
+            Err(a) => return Err(a),
         };
         let reaction_id = format!("rxn_{message_id}_{}", self.next_message + 1);
         self.next_message += 1;
         let Some(m) = self.message_mut(message_id) else {
-            return message_not_found(message_id);
+            return Err(message_not_found(message_id));
         };
         if m.channel != "imessage" {
-            return envelope(
+            return Err(envelope(
                 400,
                 "UNSUPPORTED_CHANNEL",
                 "Reactions are only available on iMessage",
                 Value::Null,
-            );
+            ));
         }
         let from = if m.direction == "outbound" {
             m.from.clone()
@@ -231,22 +222,19 @@ impl State {
         )
     }
 
-    fn sandbox_status(&mut self, message_id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn sandbox_status(&mut self, message_id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let (status, reason) = match (
             opt_string(&req, "status"),
             opt_string(&req, "failureReason"),
         ) {
             (Ok(Some(s)), Ok(r)) if ["sent", "delivered", "failed"].contains(&s.as_str()) => (s, r),
-            (Err(a), _) | (_, Err(a)) => return a,
-            _ => return invalid_body("status", "must be sent, delivered or failed"),
+            (Err(a), _) | (_, Err(a)) => return Err(a),
+            _ => return Err(invalid_body("status", "must be sent, delivered or failed")),
         };
         match self.set_message_status(message_id, &status, reason) {
             Some(v) => ok(200, v),
-            None => message_not_found(message_id),
+            None => Err(message_not_found(message_id)),
         }
     }
 

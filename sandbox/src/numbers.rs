@@ -8,13 +8,13 @@ use serde_json::{json, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, Answer,
+    method_not_allowed, number_not_found, ok, opt_string, Answer, Answered,
 };
 use crate::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
 use crate::time::parse_timestamp;
 
 /// The number routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("POST", ["v1", "numbers"]) => state.create(req.body),
         ("GET", ["v1", "numbers"]) => state.list(&req.query),
@@ -25,25 +25,22 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
         ("GET", ["v1", "numbers", id, "contact-card"]) => match state.number(id) {
             Some(n) => match &n.contact_card {
                 Some(card) => ok(200, card.clone()),
-                None => envelope(
+                None => Err(envelope(
                     404,
                     "CONTACT_CARD_NOT_FOUND",
                     "This number has no contact card",
                     Value::Null,
-                ),
+                )),
             },
-            None => number_not_found(id),
+            None => Err(number_not_found(id)),
         },
         ("PUT", ["v1", "numbers", id, "contact-card"]) => state.set_contact_card(id, req.body),
         ("DELETE", ["v1", "numbers", id, "contact-card"]) => match state.number_mut(id) {
             Some(n) => {
                 n.contact_card = None;
-                Answer {
-                    body: None,
-                    ..ok(204, Value::Null)
-                }
+                Ok(Answer::empty(204))
             }
-            None => number_not_found(id),
+            None => Err(number_not_found(id)),
         },
         ("DELETE", ["v1", "numbers", id]) => state.release(id),
         ("GET", ["v1", "numbers", id, "messages"]) => state.messages(id, &req.query),
@@ -53,7 +50,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             ["v1", "numbers"]
             | ["v1", "numbers", _]
             | ["v1", "numbers", _, "messages" | "contact-card"],
-        ) => method_not_allowed(),
+        ) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -70,11 +67,8 @@ const INVENTORY: [(&str, &str, &str, &str); 6] = [
 ];
 
 /// `GET /v1/numbers/available`: the inventory filtered by the query, five numbers a place.
-fn available(query: &HashMap<String, String>) -> Answer {
-    let limit = match int_query(query, "limit", 20, 1, 100) {
-        Ok(l) => l as usize,
-        Err(a) => return a,
-    };
+fn available(query: &HashMap<String, String>) -> Answered {
+    let limit = int_query(query, "limit", 20, 1, 100)? as usize;
     let q = |k: &str| query.get(k).map(|v| v.to_lowercase());
     let country = q("country").unwrap_or_else(|| "us".into());
     let data: Vec<Value> = INVENTORY
@@ -102,9 +96,14 @@ fn available(query: &HashMap<String, String>) -> Answer {
 
 /// `GET /v1/numbers/lookup`: a deterministic line type for each number (mobile unless it ends
 /// in 0, landline then), the country from its prefix, RCS for mobiles.
-fn lookup(query: &HashMap<String, String>) -> Answer {
+fn lookup(query: &HashMap<String, String>) -> Answered {
     let Some(raw) = query.get("phoneNumbers") else {
-        return invalid_query("phoneNumbers", "", "Field required", "missing");
+        return Err(invalid_query(
+            "phoneNumbers",
+            "",
+            "Field required",
+            "missing",
+        ));
     };
     let numbers: Vec<&str> = raw
         .split(',')
@@ -112,12 +111,12 @@ fn lookup(query: &HashMap<String, String>) -> Answer {
         .filter(|n| !n.is_empty())
         .collect();
     if numbers.is_empty() || numbers.len() > 25 || !numbers.iter().all(|n| is_e164(n)) {
-        return invalid_query(
+        return Err(invalid_query(
             "phoneNumbers",
             raw,
             "1 to 25 E.164 numbers, separated by commas",
             "value_error",
-        );
+        ));
     }
     let data: Vec<Value> = numbers
         .iter()
@@ -138,25 +137,19 @@ fn lookup(query: &HashMap<String, String>) -> Answer {
 }
 
 impl State {
-    fn update_number(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
-        let external = match opt_string(&req, "externalId") {
-            Ok(e) => e,
-            Err(a) => return a,
-        };
+    fn update_number(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
+        let external = opt_string(&req, "externalId")?;
         let expires = match opt_string(&req, "expiresAt") {
             Ok(None) => None,
             Ok(Some(s)) => match parse_timestamp(&s) {
                 Some(t) => Some(t),
-                None => return invalid_body("expiresAt", "must be an ISO 8601 date-time"),
+                None => return Err(invalid_body("expiresAt", "must be an ISO 8601 date-time")),
             },
-            Err(a) => return a,
+            Err(a) => return Err(a),
         };
         let Some(n) = self.number_mut(id) else {
-            return number_not_found(id);
+            return Err(number_not_found(id));
         };
         if external.is_some() {
             n.external_id = external;
@@ -167,11 +160,8 @@ impl State {
         ok(200, n.to_json())
     }
 
-    fn set_contact_card(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn set_contact_card(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let field = |k: &str| opt_string(&req, k);
         let (first, last, display, avatar) = match (
             field("firstName"),
@@ -180,11 +170,16 @@ impl State {
             field("avatarUrl"),
         ) {
             (Ok(Some(f)), Ok(Some(l)), Ok(d), Ok(a)) => (f, l, d, a),
-            (Err(a), ..) | (_, Err(a), ..) | (.., Err(a), _) | (.., Err(a)) => return a,
-            _ => return invalid_body("firstName", "firstName and lastName are required"),
+            (Err(a), ..) | (_, Err(a), ..) | (.., Err(a), _) | (.., Err(a)) => return Err(a),
+            _ => {
+                return Err(invalid_body(
+                    "firstName",
+                    "firstName and lastName are required",
+                ))
+            }
         };
         let Some(n) = self.number_mut(id) else {
-            return number_not_found(id);
+            return Err(number_not_found(id));
         };
         let card = json!({"firstName": first, "lastName": last,
                           "displayName": display.unwrap_or_else(|| format!("{first} {last}")),
@@ -197,27 +192,24 @@ impl State {
         self.numbers.iter().filter(|n| n.status == "active").count()
     }
 
-    fn create(&mut self, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn create(&mut self, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let country = match opt_string(&req, "country") {
             Ok(c) => c.unwrap_or_else(|| "US".into()),
-            Err(a) => return a,
+            Err(a) => return Err(a),
         };
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return invalid_body("country", "must be a two-letter country code");
+            return Err(invalid_body("country", "must be a two-letter country code"));
         }
         let country = country.to_ascii_uppercase();
         let prefix = match country.as_str() {
             "US" | "CA" => "+1",
             "GB" => "+44",
             _ => {
-                return invalid_body(
+                return Err(invalid_body(
                     "country",
                     &format!("numbers in {country} are not available (try US, CA or GB)"),
-                )
+                ))
             }
         };
         let mut values: HashMap<&str, Option<String>> = HashMap::new();
@@ -231,30 +223,30 @@ impl State {
         ] {
             match opt_string(&req, f) {
                 Ok(v) => values.insert(f, v),
-                Err(a) => return a,
+                Err(a) => return Err(a),
             };
         }
         let area = values["areaCode"].clone();
         if let Some(a) = &area {
             if a.len() != 3 || !a.bytes().all(|b| b.is_ascii_digit()) {
-                return invalid_body("areaCode", "must be 3 digits");
+                return Err(invalid_body("areaCode", "must be 3 digits"));
             }
         }
         let expires_at = match &values["expiresAt"] {
             None => None,
             Some(s) => match parse_timestamp(s) {
                 Some(t) => Some(t),
-                None => return invalid_body("expiresAt", "must be an ISO 8601 date-time"),
+                None => return Err(invalid_body("expiresAt", "must be an ISO 8601 date-time")),
             },
         };
         let agent_id = values["agentId"].clone();
         if let Some(a) = &agent_id {
             if !self.agents.contains_key(a) {
-                return agent_not_found(a);
+                return Err(agent_not_found(a));
             }
         }
         if self.active_count() >= self.number_limit {
-            return envelope(
+            return Err(envelope(
                 400,
                 "VALIDATION_ERROR_NUMBER_LIMIT",
                 &format!(
@@ -262,7 +254,7 @@ impl State {
                     self.number_limit
                 ),
                 Value::Null,
-            );
+            ));
         }
         self.next_number += 1;
         let n = self.next_number;
@@ -293,15 +285,9 @@ impl State {
         ok(201, out)
     }
 
-    fn list(&self, query: &HashMap<String, String>) -> Answer {
-        let limit = match int_query(query, "limit", 20, 1, 100) {
-            Ok(v) => v,
-            Err(a) => return a,
-        };
-        let offset = match int_query(query, "offset", 0, 0, i64::MAX) {
-            Ok(v) => v,
-            Err(a) => return a,
-        };
+    fn list(&self, query: &HashMap<String, String>) -> Answered {
+        let limit = int_query(query, "limit", 20, 1, 100)?;
+        let offset = int_query(query, "offset", 0, 0, i64::MAX)?;
         let active: Vec<&NumberRec> = self
             .numbers
             .iter()
@@ -317,24 +303,24 @@ impl State {
         )
     }
 
-    fn get(&self, id: &str) -> Answer {
+    fn get(&self, id: &str) -> Answered {
         match self.number(id) {
             Some(n) => ok(200, n.to_json()),
-            None => number_not_found(id),
+            None => Err(number_not_found(id)),
         }
     }
 
-    fn release(&mut self, id: &str) -> Answer {
+    fn release(&mut self, id: &str) -> Answered {
         let Some(n) = self.number_mut(id) else {
-            return number_not_found(id);
+            return Err(number_not_found(id));
         };
         if n.status == "released" {
-            return envelope(
+            return Err(envelope(
                 400,
                 "PHONE_NUMBER_ALREADY_RELEASED",
                 &format!("Phone number {id} is already released"),
                 Value::Null,
-            );
+            ));
         }
         n.status = "released";
         n.agent_id = None;
@@ -344,39 +330,33 @@ impl State {
         )
     }
 
-    fn messages(&self, id: &str, query: &HashMap<String, String>) -> Answer {
-        let query = match MessageQuery::parse(query) {
-            Ok(q) => q,
-            Err(a) => return a,
-        };
+    fn messages(&self, id: &str, query: &HashMap<String, String>) -> Answered {
+        let query = MessageQuery::parse(query)?;
         if self.number(id).is_none() {
-            return number_not_found(id);
+            return Err(number_not_found(id));
         }
         let all: Vec<&MessageRec> = self.messages.get(id).into_iter().flatten().collect();
         query.page(&all, MessageRec::to_number_json)
     }
 
-    fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answer {
-        let req = match json_body(body) {
-            Ok(r) => r,
-            Err(a) => return a,
-        };
+    fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answered {
+        let req = json_body(body)?;
         let (from, text) = match (opt_string(&req, "from"), opt_string(&req, "body")) {
             (Ok(Some(f)), Ok(Some(b))) => (f, b),
-            (Err(a), _) | (_, Err(a)) => return a,
-            _ => return invalid_body("from", "`from` and `body` are required"),
+            (Err(a), _) | (_, Err(a)) => return Err(a),
+            _ => return Err(invalid_body("from", "`from` and `body` are required")),
         };
         let at = match opt_string(&req, "receivedAt") {
             Ok(None) => None,
             Ok(Some(s)) => match parse_timestamp(&s) {
                 Some(t) => Some(t),
-                None => return invalid_body("receivedAt", "must be an ISO 8601 date-time"),
+                None => return Err(invalid_body("receivedAt", "must be an ISO 8601 date-time")),
             },
-            Err(a) => return a,
+            Err(a) => return Err(a),
         };
         match self.deliver(id, &from, &text, at) {
             Ok(m) => ok(201, m),
-            Err(a) => a,
+            Err(a) => Err(a),
         }
     }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 
-use crate::answer::{int_query, invalid_query, ok, Answer};
+use crate::answer::{int_query, invalid_query, ok, Answer, Answered};
 use crate::time::{format_timestamp, parse_timestamp};
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
@@ -533,7 +533,7 @@ impl MessageQuery {
         &self,
         oldest_first: &[&MessageRec],
         to_json: fn(&MessageRec) -> Value,
-    ) -> Answer {
+    ) -> Answered {
         let matching: Vec<&&MessageRec> = oldest_first
             .iter()
             .rev()

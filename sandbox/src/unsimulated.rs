@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::answer::{envelope, Answer};
+use crate::answer::{envelope, Answered};
 use crate::state::{Routed, State};
 
 /// The first segments of the routes the sandbox leaves out (see the README's list of the
@@ -20,14 +20,14 @@ const PREFIXES: [&[&str]; 8] = [
 ];
 
 /// Answers 501 for a real route the sandbox does not simulate.
-pub(super) fn route(_: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(_: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let s = req.segments.as_slice();
     let known = PREFIXES.iter().any(|p| s.starts_with(p))
         || matches!(s, ["v1", "conversations", _, "background"])
         || matches!(s, ["v1", "agents", _, "webhook", "deliveries"])
         || matches!(s, ["v1", "webhooks", "deliveries", "all-time"]);
     known.then(|| {
-        envelope(
+        Err(envelope(
             501,
             "NOT_SIMULATED",
             &format!(
@@ -37,6 +37,6 @@ pub(super) fn route(_: &mut State, req: &Routed<'_>) -> Option<Answer> {
                 s.join("/")
             ),
             Value::Null,
-        )
+        ))
     })
 }

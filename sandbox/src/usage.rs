@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::answer::{int_query, invalid_query, method_not_allowed, ok, Answer};
+use crate::answer::{int_query, invalid_query, method_not_allowed, ok, Answered};
 use crate::state::{now_micros, Routed, State};
 use crate::time::format_timestamp;
 
 /// The usage routes.
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "usage"]) => state.usage(),
         ("GET", ["v1", "usage", "daily"]) => state.daily(&req.query),
@@ -19,7 +19,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
         ("GET", ["v1", "usage", "by-number"]) => state.by_number(),
         ("GET", ["v1", "usage", "by-agent"]) => state.by_agent(&req.query),
         (_, ["v1", "usage"] | ["v1", "usage", "daily" | "monthly" | "by-number" | "by-agent"]) => {
-            method_not_allowed()
+            Err(method_not_allowed())
         }
         _ => return None,
     };
@@ -43,7 +43,7 @@ impl State {
         (messages, calls, webhooks)
     }
 
-    fn usage(&self) -> Answer {
+    fn usage(&self) -> Answered {
         let now = now_micros();
         let (messages, calls, webhooks) = self.activity();
         let since = |list: &[DateTime<Utc>], days: i64| {
@@ -107,11 +107,8 @@ impl State {
             .collect()
     }
 
-    fn daily(&self, query: &HashMap<String, String>) -> Answer {
-        let days = match int_query(query, "days", 30, 1, 365) {
-            Ok(d) => d,
-            Err(a) => return a,
-        };
+    fn daily(&self, query: &HashMap<String, String>) -> Answered {
+        let days = int_query(query, "days", 30, 1, 365)?;
         let today = now_micros();
         let keys: Vec<String> = (0..days)
             .rev()
@@ -129,11 +126,8 @@ impl State {
         ok(200, json!({"data": data, "days": days}))
     }
 
-    fn monthly(&self, query: &HashMap<String, String>) -> Answer {
-        let months = match int_query(query, "months", 6, 1, 120) {
-            Ok(m) => m as i32,
-            Err(a) => return a,
-        };
+    fn monthly(&self, query: &HashMap<String, String>) -> Answered {
+        let months = int_query(query, "months", 6, 1, 120)? as i32;
         let now = now_micros();
         let (year, month) = (now.year(), now.month() as i32);
         let keys: Vec<String> = (0..months)
@@ -159,7 +153,7 @@ impl State {
         ok(200, json!({"data": data, "months": months}))
     }
 
-    fn by_number(&self) -> Answer {
+    fn by_number(&self) -> Answered {
         let data: Vec<Value> = self
             .numbers
             .iter()
@@ -177,19 +171,19 @@ impl State {
         ok(200, json!({"data": data}))
     }
 
-    fn by_agent(&self, query: &HashMap<String, String>) -> Answer {
+    fn by_agent(&self, query: &HashMap<String, String>) -> Answered {
         let period = query.get("period").map_or("month", String::as_str);
         let days = match period {
             "week" => 7,
             "month" => 30,
             "year" => 365,
             other => {
-                return invalid_query(
+                return Err(invalid_query(
                     "period",
                     other,
                     "Input should be 'week', 'month' or 'year'",
                     "enum",
-                )
+                ))
             }
         };
         let now = now_micros();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer,
+    agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer, Answered,
 };
 use crate::state::{now_micros, DeliveryRec, Job, MessageRec, Routed, State, Turn, WebhookRec};
 use crate::time::format_timestamp;
@@ -22,12 +22,12 @@ pub const MAX_ATTEMPTS: u32 = 6;
 
 /// The webhook routes (the test routes are sent synchronously by the router: see
 /// [`State::test_job`]).
-pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
+pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "webhooks"]) => ok(200, webhook_json(state.project_webhook.as_ref())),
         ("POST", ["v1", "webhooks"]) => match new_webhook(req.body) {
             Ok(w) => ok(200, webhook_json(Some(state.project_webhook.insert(w)))),
-            Err(a) => a,
+            Err(a) => Err(a),
         },
         ("DELETE", ["v1", "webhooks"]) => {
             let had = state.project_webhook.take().is_some();
@@ -37,7 +37,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
         ("GET", ["v1", "webhooks", "deliveries", "stats"]) => state.delivery_stats(&req.query),
         ("GET", ["v1", "agents", id, "webhook"]) => match state.agents.contains_key(*id) {
             true => ok(200, webhook_json(state.agent_webhooks.get(*id))),
-            false => agent_not_found(id),
+            false => Err(agent_not_found(id)),
         },
         ("POST", ["v1", "agents", id, "webhook"]) => match state.agents.contains_key(*id) {
             true => match new_webhook(req.body) {
@@ -45,16 +45,16 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
                     state.agent_webhooks.insert(id.to_string(), w.clone());
                     ok(200, webhook_json(Some(&w)))
                 }
-                Err(a) => a,
+                Err(a) => Err(a),
             },
-            false => agent_not_found(id),
+            false => Err(agent_not_found(id)),
         },
         ("DELETE", ["v1", "agents", id, "webhook"]) => match state.agents.contains_key(*id) {
             true => ok(
                 200,
                 json!({"success": state.agent_webhooks.remove(*id).is_some()}),
             ),
-            false => agent_not_found(id),
+            false => Err(agent_not_found(id)),
         },
         (
             _,
@@ -63,7 +63,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answer> {
             | ["v1", "webhooks", "deliveries", "stats"]
             | ["v1", "agents", _, "webhook"]
             | ["v1", "agents", _, "webhook", "test"],
-        ) => method_not_allowed(),
+        ) => Err(method_not_allowed()),
         _ => return None,
     };
     Some(answer)
@@ -419,7 +419,7 @@ impl State {
         }
     }
 
-    fn deliveries_page(&self, query: &HashMap<String, String>) -> Answer {
+    fn deliveries_page(&self, query: &HashMap<String, String>) -> Answered {
         let int = |k: &str, d: i64, max: i64| crate::answer::int_query(query, k, d, 0, max);
         let (limit, offset, hours) = match (
             int("limit", 50, 100),
@@ -427,7 +427,7 @@ impl State {
             int("hours", 0, 24 * 365),
         ) {
             (Ok(l), Ok(o), Ok(h)) => (l.max(1) as usize, o as usize, h),
-            (Err(a), _, _) | (_, Err(a), _) | (_, _, Err(a)) => return a,
+            (Err(a), _, _) | (_, Err(a), _) | (_, _, Err(a)) => return Err(a),
         };
         let since = (hours > 0).then(|| now_micros() - chrono::Duration::hours(hours));
         let matching: Vec<&DeliveryRec> = self
@@ -448,11 +448,8 @@ impl State {
         )
     }
 
-    fn delivery_stats(&self, query: &HashMap<String, String>) -> Answer {
-        let hours = match crate::answer::int_query(query, "hours", 24, 1, 24 * 365) {
-            Ok(h) => h,
-            Err(a) => return a,
-        };
+    fn delivery_stats(&self, query: &HashMap<String, String>) -> Answered {
+        let hours = crate::answer::int_query(query, "hours", 24, 1, 24 * 365)?;
         let since = now_micros() - chrono::Duration::hours(hours);
         let recent: Vec<&DeliveryRec> = self
             .deliveries
