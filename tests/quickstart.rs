@@ -8,8 +8,7 @@ use agentphone_sandbox::Sandbox;
 mod support;
 
 fn quickstart(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let out = support::cargo()
-        .args(["run", "--quiet", "--example", "quickstart", "--"])
+    let out = support::cargo_run_example("quickstart")
         .args(args)
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
@@ -78,8 +77,7 @@ fn with_a_key_it_lists_and_buys_nothing_without_create() {
 
 #[test]
 fn the_auto_responder_example_answers_each_message_exactly_once_offline() {
-    let out = support::cargo()
-        .args(["run", "--quiet", "--example", "agent"])
+    let out = support::cargo_run_example("agent")
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
         .output()
@@ -110,8 +108,7 @@ fn the_auto_responder_example_answers_each_message_exactly_once_offline() {
 
 #[test]
 fn the_webhook_example_receives_verified_events_offline() {
-    let out = support::cargo()
-        .args(["run", "--quiet", "--example", "webhook"])
+    let out = support::cargo_run_example("webhook")
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
         .env_remove("WEBHOOK_SECRET")

@@ -184,10 +184,13 @@ pub fn number_json(id: &str) -> String {
     )
 }
 
-/// `cargo` for a nested build, without the variables cargo sets for this test process
-/// (`CARGO_PKG_*`, `CARGO_MANIFEST_*`, `OUT_DIR`, ...): build scripts that watch them would
-/// otherwise rebuild, and rewrite artifacts other tests link against.
-pub fn cargo() -> std::process::Command {
+/// `cargo run --quiet --example NAME --` as a nested build, without the variables cargo sets
+/// for this test process (`CARGO_PKG_*`, `CARGO_MANIFEST_*`, `OUT_DIR`, ...): build scripts that
+/// watch them would otherwise rebuild. With this test's own features, so the library it builds
+/// is the one this run already built: a package with a cdylib writes `deps/libagentphone.rlib`
+/// without a hash, and a build with other features would replace the rlib that other tests and
+/// the sandbox's doctests link against.
+pub fn cargo_run_example(name: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO"));
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
@@ -196,7 +199,17 @@ pub fn cargo() -> std::process::Command {
             cmd.env_remove(key);
         }
     }
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    let features: Vec<&str> = [
+        ("fuzzing", cfg!(feature = "fuzzing")),
+        ("strip-logs", cfg!(feature = "strip-logs")),
+    ]
+    .iter()
+    .filter_map(|&(name, on)| on.then_some(name))
+    .collect();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name])
+        .arg(format!("--features={}", features.join(",")))
+        .arg("--");
     cmd
 }
 
