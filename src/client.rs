@@ -50,7 +50,8 @@ pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(8);
 /// [`Error::retry_after`] set.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// Upper bounds on settings, so that a typo (a timeout in microseconds, say) is an error.
+/// Upper bound on [`ClientBuilder::timeout`] and [`ClientBuilder::connect_timeout`] (1 hour).
+/// Each setting has an upper bound, so that a typo (a timeout in microseconds, say) is an error.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 /// Upper bound on [`ClientBuilder::max_retries`].
 pub const MAX_MAX_RETRIES: u32 = 10;

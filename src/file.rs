@@ -36,7 +36,7 @@ impl ReplacedFile {
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
         let mut temp_name = OsString::from(".");
         temp_name.push(name);
-        temp_name.push(format!(".{:016x}.tmp", crate::transport::random_u64()));
+        temp_name.push(format!(".{:016x}.tmp", crate::random::random_u64()));
         let temp = path.with_file_name(temp_name);
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
@@ -100,7 +100,7 @@ mod tests {
         let d = std::env::temp_dir().join(format!(
             "agentphone-file-{name}-{}-{:x}",
             std::process::id(),
-            crate::transport::random_u64()
+            crate::random::random_u64()
         ));
         std::fs::create_dir_all(&d).unwrap();
         d

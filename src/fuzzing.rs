@@ -11,7 +11,7 @@ use crate::ffi::boundary::{c_form, CallError};
 use crate::ffi::input::{build_client, parse};
 use crate::model::CForm;
 use crate::transport::sse::SseParser;
-use crate::transport::{retry, Call};
+use crate::transport::{retry, Operation};
 
 /// Dispatched events as `(event, data)` pairs.
 pub type Events = Vec<(String, String)>;
@@ -64,7 +64,7 @@ pub const FUZZ_BASE_URL: &str = "https://api.example.test/base";
 /// request it would send; or the error message it would return, with nothing sent.
 pub type InputOp = fn(id: &str, json: Option<&str>) -> Result<Sent, String>;
 
-fn sent<R>(call: Result<Call<R>, Error>) -> Result<Sent, String> {
+fn sent<R>(call: Result<Operation<R>, Error>) -> Result<Sent, String> {
     let request = call.map_err(|e| e.to_string())?.request;
     Ok(Sent {
         method: request.method.as_str(),

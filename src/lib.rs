@@ -179,6 +179,7 @@ mod error;
 pub mod ffi;
 mod file;
 mod model;
+mod random;
 mod tls;
 mod transport;
 pub mod webhook;
@@ -207,7 +208,8 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_MAX_RECORDING_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL,
-    MAX_RETRY_AFTER, USER_AGENT,
+    MAX_MAX_RECORDING_BYTES, MAX_MAX_RESPONSE_BYTES, MAX_MAX_RETRIES, MAX_RETRY_AFTER, MAX_TIMEOUT,
+    USER_AGENT,
 };
 pub use error::{Error, ErrorKind};
 pub use model::agents::{

@@ -161,8 +161,38 @@ pub(super) fn agent_not_found(id: &str) -> Answer {
     )
 }
 
-/// `+` and 8 to 15 digits.
+/// E.164 as ITU-T defines it and the client checks it: `+`, then 7 to 15 digits (a country
+/// code and a subscriber number; the shortest in use, such as Niue's, have 7), the first not 0.
 pub(super) fn is_e164(s: &str) -> bool {
-    s.strip_prefix('+')
-        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+    s.strip_prefix('+').is_some_and(|d| {
+        (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_e164;
+
+    #[test]
+    fn e164_is_a_plus_and_7_to_15_digits_the_first_not_0() {
+        for good in [
+            "+6834002",
+            "+15551234567",
+            "+447911123456",
+            "+123456789012345",
+        ] {
+            assert!(is_e164(good), "{good}");
+        }
+        for bad in [
+            "+683400",
+            "+1234567890123456",
+            "+05551234567",
+            "15551234567",
+            "+1555-123-4567",
+            "+",
+            "",
+        ] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+    }
 }

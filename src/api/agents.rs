@@ -8,10 +8,10 @@ use crate::error::Error;
 use crate::model::agents::{
     Agent, AgentPage, AgentSettings, AttachedNumber, DeletedAgent, DetachedNumber, Voice, VoiceList,
 };
-use crate::model::calls::{Call as PhoneCall, CallPage};
+use crate::model::calls::{Call, CallPage};
 use crate::model::conversations::{Conversation, ConversationPage};
 use crate::model::Paging;
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// Agent operations, from [`Client::agents`](crate::Client::agents).
 #[derive(Debug, Clone, Copy)]
@@ -29,67 +29,76 @@ struct AttachBody<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn list(query: &Paging) -> Result<Call<AgentPage>, Error> {
+    pub fn list(query: &Paging) -> Result<Operation<AgentPage>, Error> {
         paged("/v1/agents".into(), query)
     }
 
-    pub fn create(settings: &AgentSettings) -> Result<Call<Agent>, Error> {
+    pub fn create(settings: &AgentSettings) -> Result<Operation<Agent>, Error> {
         validate::agent_settings(settings, true)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/agents".into()).json_body(settings)?,
         ))
     }
 
-    pub fn get(agent_id: &str) -> Result<Call<Agent>, Error> {
+    pub fn get(agent_id: &str) -> Result<Operation<Agent>, Error> {
         let id = validate::segment("agentId", agent_id)?;
-        Ok(Call::new(ApiRequest::new(
+        Ok(Operation::new(ApiRequest::new(
             Method::Get,
             format!("/v1/agents/{id}"),
         )))
     }
 
-    pub fn update(agent_id: &str, settings: &AgentSettings) -> Result<Call<Agent>, Error> {
+    pub fn update(agent_id: &str, settings: &AgentSettings) -> Result<Operation<Agent>, Error> {
         let id = validate::segment("agentId", agent_id)?;
         validate::agent_settings(settings, false)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Patch, format!("/v1/agents/{id}")).json_body(settings)?,
         ))
     }
 
-    pub fn delete(agent_id: &str) -> Result<Call<DeletedAgent>, Error> {
+    pub fn delete(agent_id: &str) -> Result<Operation<DeletedAgent>, Error> {
         let id = validate::segment("agentId", agent_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Delete, format!("/v1/agents/{id}")).empty_body_is_object(),
         ))
     }
 
-    pub fn calls(agent_id: &str, query: &Paging) -> Result<Call<CallPage>, Error> {
+    pub fn calls(agent_id: &str, query: &Paging) -> Result<Operation<CallPage>, Error> {
         let id = validate::segment("agentId", agent_id)?;
         paged(format!("/v1/agents/{id}/calls"), query)
     }
 
-    pub fn conversations(agent_id: &str, query: &Paging) -> Result<Call<ConversationPage>, Error> {
+    pub fn conversations(
+        agent_id: &str,
+        query: &Paging,
+    ) -> Result<Operation<ConversationPage>, Error> {
         let id = validate::segment("agentId", agent_id)?;
         paged(format!("/v1/agents/{id}/conversations"), query)
     }
 
-    pub fn voices() -> Call<VoiceList> {
-        Call::new(ApiRequest::new(Method::Get, "/v1/agents/voices".into()))
+    pub fn voices() -> Operation<VoiceList> {
+        Operation::new(ApiRequest::new(Method::Get, "/v1/agents/voices".into()))
     }
 
-    pub fn attach_number(agent_id: &str, number_id: &str) -> Result<Call<AttachedNumber>, Error> {
+    pub fn attach_number(
+        agent_id: &str,
+        number_id: &str,
+    ) -> Result<Operation<AttachedNumber>, Error> {
         let agent = validate::segment("agentId", agent_id)?;
         validate::id("numberId", number_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, format!("/v1/agents/{agent}/numbers"))
                 .json_body(&AttachBody { number_id })?,
         ))
     }
 
-    pub fn detach_number(agent_id: &str, number_id: &str) -> Result<Call<DetachedNumber>, Error> {
+    pub fn detach_number(
+        agent_id: &str,
+        number_id: &str,
+    ) -> Result<Operation<DetachedNumber>, Error> {
         let agent = validate::segment("agentId", agent_id)?;
         let number = validate::segment("numberId", number_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(
                 Method::Delete,
                 format!("/v1/agents/{agent}/numbers/{number}"),
@@ -157,10 +166,10 @@ impl<'a> Agents<'a> {
     }
 
     /// Every call of an agent, `page_size` (1 to 100) at a time (see [`OffsetIter`]).
-    pub fn iter_calls(&self, agent_id: &str, page_size: u32) -> OffsetIter<'a, PhoneCall> {
+    pub fn iter_calls(&self, agent_id: &str, page_size: u32) -> OffsetIter<'a, Call> {
         let (agents, id) = (*self, agent_id.to_string());
         OffsetIter::new(
-            |c: &PhoneCall| &c.id,
+            |c: &Call| &c.id,
             move |offset| {
                 let page = agents.calls(&id, &Paging::new().limit(page_size).offset(offset))?;
                 Ok(OffsetPage {

@@ -10,10 +10,10 @@ use super::validate;
 use crate::error::{Error, ErrorKind};
 use crate::file::ReplacedFile;
 use crate::model::calls::{
-    Call as PhoneCall, CallPage, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
+    Call, CallPage, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
 };
 use crate::transport::sse::{SseError, SseReader};
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// How much longer than the server's wait a long poll's own timeout is.
 pub const LONG_POLL_MARGIN: Duration = Duration::from_secs(30);
@@ -51,9 +51,9 @@ pub struct Calls<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn list(query: &ListCalls) -> Result<Call<CallPage>, Error> {
+    pub fn list(query: &ListCalls) -> Result<Operation<CallPage>, Error> {
         validate::list_calls(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/calls".into())
                 .query("limit", query.limit)
                 .query("offset", query.offset)
@@ -66,7 +66,7 @@ pub(crate) mod requests {
 
     /// `POST /v1/calls`; with `waitForCompletion`, its own timeout is the wait (600 s when
     /// not given) plus [`LONG_POLL_MARGIN`]. A once-only write either way.
-    pub fn create(call: &CreateCall) -> Result<Call<PhoneCall>, Error> {
+    pub fn create(call: &CreateCall) -> Result<Operation<Call>, Error> {
         validate::create_call(call)?;
         let mut request = ApiRequest::new(Method::Post, "/v1/calls".into()).json_body(call)?;
         if call.wait_for_completion == Some(true) {
@@ -75,12 +75,12 @@ pub(crate) mod requests {
                 .unwrap_or(validate::CREATE_CALL_WAIT_SECONDS.1);
             request = request.timeout(Duration::from_secs(wait.into()) + LONG_POLL_MARGIN);
         }
-        Ok(Call::new(request))
+        Ok(Operation::new(request))
     }
 
     /// `GET /v1/calls/{id}`; with `wait`, a long poll whose own timeout is the wait plus
     /// [`LONG_POLL_MARGIN`] (the API's default wait is 120 s).
-    pub fn get(call_id: &str, query: &GetCall) -> Result<Call<PhoneCall>, Error> {
+    pub fn get(call_id: &str, query: &GetCall) -> Result<Operation<Call>, Error> {
         let id = validate::segment("callId", call_id)?;
         validate::get_call(query)?;
         let mut request = ApiRequest::new(Method::Get, format!("/v1/calls/{id}"));
@@ -91,12 +91,12 @@ pub(crate) mod requests {
                 .query("timeout", query.timeout)
                 .timeout(Duration::from_secs(wait.into()) + LONG_POLL_MARGIN);
         }
-        Ok(Call::new(request))
+        Ok(Operation::new(request))
     }
 
-    pub fn end(call_id: &str) -> Result<Call<PhoneCall>, Error> {
+    pub fn end(call_id: &str) -> Result<Operation<Call>, Error> {
         let id = validate::segment("callId", call_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, format!("/v1/calls/{id}/end")).idempotent(),
         ))
     }
@@ -117,9 +117,9 @@ pub(crate) mod requests {
         )
     }
 
-    pub fn transcript(call_id: &str) -> Result<Call<Transcript>, Error> {
+    pub fn transcript(call_id: &str) -> Result<Operation<Transcript>, Error> {
         let id = validate::segment("callId", call_id)?;
-        Ok(Call::new(ApiRequest::new(
+        Ok(Operation::new(ApiRequest::new(
             Method::Get,
             format!("/v1/calls/{id}/transcript"),
         )))
@@ -133,10 +133,10 @@ impl<'a> Calls<'a> {
     }
 
     /// Every call matching the filters, `page_size` (1 to 100) at a time (see [`OffsetIter`]).
-    pub fn iter(&self, page_size: u32, filters: ListCalls) -> OffsetIter<'a, PhoneCall> {
+    pub fn iter(&self, page_size: u32, filters: ListCalls) -> OffsetIter<'a, Call> {
         let calls = *self;
         OffsetIter::new(
-            |c: &PhoneCall| &c.id,
+            |c: &Call| &c.id,
             move |offset| {
                 let query = ListCalls {
                     limit: Some(page_size),
@@ -159,21 +159,21 @@ impl<'a> Calls<'a> {
     /// the call may be ringing; list the calls before placing it again. With
     /// [`CreateCall::wait_for_completion`] it answers when the call ends (or the wait runs
     /// out), with a timeout of its own of the wait plus [`LONG_POLL_MARGIN`].
-    pub fn create(&self, call: &CreateCall) -> Result<PhoneCall, Error> {
+    pub fn create(&self, call: &CreateCall) -> Result<Call, Error> {
         self.transport.execute(&requests::create(call)?)
     }
 
     /// A call with its transcript so far: `GET /v1/calls/{id}`.
-    pub fn get(&self, call_id: &str) -> Result<PhoneCall, Error> {
+    pub fn get(&self, call_id: &str) -> Result<Call, Error> {
         self.transport
             .execute(&requests::get(call_id, &GetCall::default())?)
     }
 
     /// Waits until the call ends, for at most `seconds` (10 to 300), and returns it as it is
     /// then: `GET /v1/calls/{id}?wait=true&timeout=seconds`. The request's own timeout is
-    /// `seconds` + 30 s, whatever the client's timeout; check [`PhoneCall::is_finished`]: the
+    /// `seconds` + 30 s, whatever the client's timeout; check [`Call::is_finished`]: the
     /// call may still be going when the wait runs out.
-    pub fn wait(&self, call_id: &str, seconds: u32) -> Result<PhoneCall, Error> {
+    pub fn wait(&self, call_id: &str, seconds: u32) -> Result<Call, Error> {
         let query = GetCall {
             wait: Some(true),
             timeout: Some(seconds),
@@ -183,7 +183,7 @@ impl<'a> Calls<'a> {
 
     /// Hangs up: `POST /v1/calls/{id}/end`. Returns once the end is accepted; the status
     /// changes shortly after. Retried like a read: ending an ended call changes nothing.
-    pub fn end(&self, call_id: &str) -> Result<PhoneCall, Error> {
+    pub fn end(&self, call_id: &str) -> Result<Call, Error> {
         self.transport.execute(&requests::end(call_id)?)
     }
 

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::model::contacts::{
     Capabilities, CapabilitiesQuery, Contact, ContactDetails, ContactPage, ListContacts,
 };
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// Contact operations, from [`Client::contacts`](crate::Client::contacts).
 #[derive(Debug, Clone, Copy)]
@@ -20,9 +20,9 @@ pub struct Contacts<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn list(query: &ListContacts) -> Result<Call<ContactPage>, Error> {
+    pub fn list(query: &ListContacts) -> Result<Operation<ContactPage>, Error> {
         validate::list_contacts(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/contacts".into())
                 .query("limit", query.limit)
                 .query("offset", query.offset)
@@ -30,39 +30,39 @@ pub(crate) mod requests {
         ))
     }
 
-    pub fn create(contact: &ContactDetails) -> Result<Call<Contact>, Error> {
+    pub fn create(contact: &ContactDetails) -> Result<Operation<Contact>, Error> {
         validate::contact(contact, true)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/contacts".into()).json_body(contact)?,
         ))
     }
 
-    pub fn get(contact_id: &str) -> Result<Call<Contact>, Error> {
+    pub fn get(contact_id: &str) -> Result<Operation<Contact>, Error> {
         let id = validate::segment("contactId", contact_id)?;
-        Ok(Call::new(ApiRequest::new(
+        Ok(Operation::new(ApiRequest::new(
             Method::Get,
             format!("/v1/contacts/{id}"),
         )))
     }
 
-    pub fn update(contact_id: &str, contact: &ContactDetails) -> Result<Call<Contact>, Error> {
+    pub fn update(contact_id: &str, contact: &ContactDetails) -> Result<Operation<Contact>, Error> {
         let id = validate::segment("contactId", contact_id)?;
         validate::contact(contact, false)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Patch, format!("/v1/contacts/{id}")).json_body(contact)?,
         ))
     }
 
-    pub fn delete(contact_id: &str) -> Result<Call<Value>, Error> {
+    pub fn delete(contact_id: &str) -> Result<Operation<Value>, Error> {
         let id = validate::segment("contactId", contact_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Delete, format!("/v1/contacts/{id}")).empty_body_is_object(),
         ))
     }
 
-    pub fn capabilities(query: &CapabilitiesQuery) -> Result<Call<Capabilities>, Error> {
+    pub fn capabilities(query: &CapabilitiesQuery) -> Result<Operation<Capabilities>, Error> {
         let number = validate::e164("phone_number", query.phone_number.as_deref())?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/contacts/capabilities".into())
                 .query("phone_number", Some(number)),
         ))

@@ -10,7 +10,7 @@ use crate::model::conversations::{
 use crate::model::format_timestamp;
 use crate::model::messages::ListMessages;
 use crate::model::Paging;
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// Conversation operations, from [`Client::conversations`](crate::Client::conversations).
 #[derive(Debug, Clone, Copy)]
@@ -23,22 +23,22 @@ pub struct Conversations<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn list(query: &Paging) -> Result<Call<ConversationPage>, Error> {
+    pub fn list(query: &Paging) -> Result<Operation<ConversationPage>, Error> {
         paged("/v1/conversations".into(), query)
     }
 
-    pub fn get(id: &str, query: &GetConversation) -> Result<Call<Conversation>, Error> {
+    pub fn get(id: &str, query: &GetConversation) -> Result<Operation<Conversation>, Error> {
         let id = validate::segment("conversationId", id)?;
         validate::get_conversation(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, format!("/v1/conversations/{id}"))
                 .query("message_limit", query.message_limit),
         ))
     }
 
-    pub fn update(id: &str, update: &UpdateConversation) -> Result<Call<Conversation>, Error> {
+    pub fn update(id: &str, update: &UpdateConversation) -> Result<Operation<Conversation>, Error> {
         let id = validate::segment("conversationId", id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Patch, format!("/v1/conversations/{id}")).json_body(update)?,
         ))
     }
@@ -46,10 +46,10 @@ pub(crate) mod requests {
     pub fn messages(
         id: &str,
         query: &ListMessages,
-    ) -> Result<Call<ConversationMessagePage>, Error> {
+    ) -> Result<Operation<ConversationMessagePage>, Error> {
         let id = validate::segment("conversationId", id)?;
         validate::list_messages(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, format!("/v1/conversations/{id}/messages"))
                 .query("limit", query.limit)
                 .query("before", query.before.as_ref().map(format_timestamp))
@@ -57,9 +57,9 @@ pub(crate) mod requests {
         ))
     }
 
-    pub fn typing(id: &str) -> Result<Call<TypingIndicator>, Error> {
+    pub fn typing(id: &str) -> Result<Operation<TypingIndicator>, Error> {
         let id = validate::segment("conversationId", id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, format!("/v1/conversations/{id}/typing")).idempotent(),
         ))
     }

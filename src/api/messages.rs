@@ -3,7 +3,7 @@
 use super::validate;
 use crate::error::Error;
 use crate::model::messages::{React, Reaction, SendMessage, SentMessage};
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// Message operations, from [`Client::messages`](crate::Client::messages).
 #[derive(Debug, Clone, Copy)]
@@ -15,17 +15,17 @@ pub struct Messages<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn send(message: &SendMessage) -> Result<Call<SentMessage>, Error> {
+    pub fn send(message: &SendMessage) -> Result<Operation<SentMessage>, Error> {
         validate::send_message(message)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/messages".into()).json_body(message)?,
         ))
     }
 
-    pub fn react(message_id: &str, reaction: &React) -> Result<Call<Reaction>, Error> {
+    pub fn react(message_id: &str, reaction: &React) -> Result<Operation<Reaction>, Error> {
         let id = validate::segment("messageId", message_id)?;
         validate::react(reaction)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, format!("/v1/messages/{id}/reactions"))
                 .json_body(reaction)?,
         ))

@@ -1,5 +1,5 @@
 //! The typed operations, one file per resource: each builds its requests (validated, ids
-//! encoded) as [`Call`](crate::transport::Call)s on the transport, and offers the iterators over
+//! encoded) as [`Operation`](crate::transport::Operation)s on the transport, and offers the iterators over
 //! its paged lists.
 
 pub(crate) mod agents;

@@ -4,14 +4,14 @@
 use super::paging::{paged, CursorIter, CursorPage, OffsetIter, OffsetPage};
 use super::validate;
 use crate::error::Error;
-use crate::model::calls::{Call as PhoneCall, CallPage};
+use crate::model::calls::{Call, CallPage};
 use crate::model::messages::{ListMessages, Message, MessagePage};
 use crate::model::numbers::{
     AvailableQuery, ContactCard, CreateNumber, ListNumbers, LookupQuery, NumberInfoList,
     NumberPage, PhoneNumber, ReleasedNumber, UpdateNumber,
 };
 use crate::model::{format_timestamp, Paging};
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 use serde_json::Value;
 
 /// Number operations, from [`Client::numbers`](crate::Client::numbers).
@@ -25,25 +25,25 @@ pub struct Numbers<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn create(req: &CreateNumber) -> Result<Call<PhoneNumber>, Error> {
+    pub fn create(req: &CreateNumber) -> Result<Operation<PhoneNumber>, Error> {
         let body = validate::create_number(req)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/numbers".into()).json_body(&body)?,
         ))
     }
 
-    pub fn list(query: &ListNumbers) -> Result<Call<NumberPage>, Error> {
+    pub fn list(query: &ListNumbers) -> Result<Operation<NumberPage>, Error> {
         validate::list_numbers(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/numbers".into())
                 .query("limit", query.limit)
                 .query("offset", query.offset),
         ))
     }
 
-    pub fn get(number_id: &str) -> Result<Call<PhoneNumber>, Error> {
+    pub fn get(number_id: &str) -> Result<Operation<PhoneNumber>, Error> {
         let id = validate::segment("numberId", number_id)?;
-        Ok(Call::new(ApiRequest::new(
+        Ok(Operation::new(ApiRequest::new(
             Method::Get,
             format!("/v1/numbers/{id}"),
         )))
@@ -52,28 +52,28 @@ pub(crate) mod requests {
     /// The API's answer to releasing a number that is already released.
     pub const ALREADY_RELEASED: &str = "PHONE_NUMBER_ALREADY_RELEASED";
 
-    pub fn release(number_id: &str) -> Result<Call<ReleasedNumber>, Error> {
+    pub fn release(number_id: &str) -> Result<Operation<ReleasedNumber>, Error> {
         let id = validate::segment("numberId", number_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}"))
                 .empty_body_is_object()
                 .already_done_codes(&[ALREADY_RELEASED]),
         ))
     }
 
-    pub fn update(number_id: &str, update: &UpdateNumber) -> Result<Call<PhoneNumber>, Error> {
+    pub fn update(number_id: &str, update: &UpdateNumber) -> Result<Operation<PhoneNumber>, Error> {
         let id = validate::segment("numberId", number_id)?;
         if let Some(e) = &update.external_id {
             validate::id("externalId", e)?;
         }
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Patch, format!("/v1/numbers/{id}")).json_body(update)?,
         ))
     }
 
-    pub fn available(query: &AvailableQuery) -> Result<Call<NumberInfoList>, Error> {
+    pub fn available(query: &AvailableQuery) -> Result<Operation<NumberInfoList>, Error> {
         validate::available(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/numbers/available".into())
                 .query("areaCode", query.area_code.as_ref())
                 .query("city", query.city.as_ref())
@@ -88,48 +88,54 @@ pub(crate) mod requests {
         ))
     }
 
-    pub fn lookup(query: &LookupQuery) -> Result<Call<NumberInfoList>, Error> {
+    pub fn lookup(query: &LookupQuery) -> Result<Operation<NumberInfoList>, Error> {
         validate::lookup(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/numbers/lookup".into())
                 .query("phoneNumbers", Some(query.phone_numbers.join(","))),
         ))
     }
 
-    pub fn contact_card(number_id: &str) -> Result<Call<Value>, Error> {
+    pub fn contact_card(number_id: &str) -> Result<Operation<Value>, Error> {
         let id = validate::segment("numberId", number_id)?;
-        Ok(Call::new(ApiRequest::new(
+        Ok(Operation::new(ApiRequest::new(
             Method::Get,
             format!("/v1/numbers/{id}/contact-card"),
         )))
     }
 
-    pub fn set_contact_card(number_id: &str, card: &ContactCard) -> Result<Call<Value>, Error> {
+    pub fn set_contact_card(
+        number_id: &str,
+        card: &ContactCard,
+    ) -> Result<Operation<Value>, Error> {
         let id = validate::segment("numberId", number_id)?;
         validate::contact_card(card)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Put, format!("/v1/numbers/{id}/contact-card"))
                 .json_body(card)?,
         ))
     }
 
-    pub fn delete_contact_card(number_id: &str) -> Result<Call<Value>, Error> {
+    pub fn delete_contact_card(number_id: &str) -> Result<Operation<Value>, Error> {
         let id = validate::segment("numberId", number_id)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Delete, format!("/v1/numbers/{id}/contact-card"))
                 .empty_body_is_object(),
         ))
     }
 
-    pub fn calls(number_id: &str, query: &Paging) -> Result<Call<CallPage>, Error> {
+    pub fn calls(number_id: &str, query: &Paging) -> Result<Operation<CallPage>, Error> {
         let id = validate::segment("numberId", number_id)?;
         paged(format!("/v1/numbers/{id}/calls"), query)
     }
 
-    pub fn messages(number_id: &str, query: &ListMessages) -> Result<Call<MessagePage>, Error> {
+    pub fn messages(
+        number_id: &str,
+        query: &ListMessages,
+    ) -> Result<Operation<MessagePage>, Error> {
         let id = validate::segment("numberId", number_id)?;
         validate::list_messages(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, format!("/v1/numbers/{id}/messages"))
                 .query("limit", query.limit)
                 .query("before", query.before.as_ref().map(format_timestamp))
@@ -213,10 +219,10 @@ impl<'a> Numbers<'a> {
     }
 
     /// Every call of a number, `page_size` (1 to 100) at a time (see [`OffsetIter`]).
-    pub fn iter_calls(&self, number_id: &str, page_size: u32) -> OffsetIter<'a, PhoneCall> {
+    pub fn iter_calls(&self, number_id: &str, page_size: u32) -> OffsetIter<'a, Call> {
         let (numbers, id) = (*self, number_id.to_string());
         OffsetIter::new(
-            |c: &PhoneCall| &c.id,
+            |c: &Call| &c.id,
             move |offset| {
                 let page = numbers.calls(&id, &Paging::new().limit(page_size).offset(offset))?;
                 Ok(OffsetPage {

@@ -10,12 +10,12 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use super::validate;
 use crate::error::{Error, ErrorKind};
 use crate::model::{format_timestamp, Paging};
-use crate::transport::{ApiRequest, Call, Method};
+use crate::transport::{ApiRequest, Method, Operation};
 
 /// `GET {path}` with `limit` and `offset`: the request of every offset-paged list.
-pub(crate) fn paged<T>(path: String, query: &Paging) -> Result<Call<T>, Error> {
+pub(crate) fn paged<T>(path: String, query: &Paging) -> Result<Operation<T>, Error> {
     validate::paging(query)?;
-    Ok(Call::new(
+    Ok(Operation::new(
         ApiRequest::new(Method::Get, path)
             .query("limit", query.limit)
             .query("offset", query.offset),

@@ -4,7 +4,7 @@
 use super::validate;
 use crate::error::Error;
 use crate::model::usage::{ByAgentQuery, DailyQuery, MonthlyQuery, Usage, UsageReport};
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// Usage reports, from [`Client::usage`](crate::Client::usage).
 #[derive(Debug, Clone, Copy)]
@@ -16,31 +16,31 @@ pub struct UsageReports<'a> {
 pub(crate) mod requests {
     use super::*;
 
-    pub fn get() -> Call<Usage> {
-        Call::new(ApiRequest::new(Method::Get, "/v1/usage".into()))
+    pub fn get() -> Operation<Usage> {
+        Operation::new(ApiRequest::new(Method::Get, "/v1/usage".into()))
     }
 
-    pub fn daily(query: &DailyQuery) -> Result<Call<UsageReport>, Error> {
+    pub fn daily(query: &DailyQuery) -> Result<Operation<UsageReport>, Error> {
         validate::in_range("days", query.days, (1, 365))?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/usage/daily".into()).query("days", query.days),
         ))
     }
 
-    pub fn monthly(query: &MonthlyQuery) -> Result<Call<UsageReport>, Error> {
+    pub fn monthly(query: &MonthlyQuery) -> Result<Operation<UsageReport>, Error> {
         validate::in_range("months", query.months, (1, 120))?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/usage/monthly".into()).query("months", query.months),
         ))
     }
 
-    pub fn by_number() -> Call<UsageReport> {
-        Call::new(ApiRequest::new(Method::Get, "/v1/usage/by-number".into()))
+    pub fn by_number() -> Operation<UsageReport> {
+        Operation::new(ApiRequest::new(Method::Get, "/v1/usage/by-number".into()))
     }
 
-    pub fn by_agent(query: &ByAgentQuery) -> Result<Call<UsageReport>, Error> {
+    pub fn by_agent(query: &ByAgentQuery) -> Result<Operation<UsageReport>, Error> {
         validate::by_agent(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/usage/by-agent".into())
                 .query("period", query.period.as_ref())
                 .query("tz", query.tz.as_ref()),

@@ -290,7 +290,9 @@ pub(crate) fn agent_settings(a: &AgentSettings, creating: bool) -> Result<(), Er
     Ok(())
 }
 
-/// True for `+` and 7 to 15 digits, the first not 0 (E.164).
+/// True for E.164 as ITU-T defines it: `+`, then 7 to 15 digits (a country code and a subscriber
+/// number; the shortest in use, such as Niue's, have 7), the first not 0. The API documents its
+/// numbers as E.164 without a narrower rule; the sandbox checks the same.
 pub(crate) fn is_e164(s: &str) -> bool {
     s.strip_prefix('+').is_some_and(|d| {
         (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::validate;
 use crate::error::Error;
 use crate::model::webhooks::{DeliveryPage, DeliveryQuery, SetWebhook, Webhook, WebhookTest};
-use crate::transport::{ApiRequest, Call, Method, Transport};
+use crate::transport::{ApiRequest, Method, Operation, Transport};
 
 /// The project's webhook, from [`Client::webhooks`](crate::Client::webhooks). An agent's own
 /// webhook ([`AgentWebhook`]) takes precedence for that agent's events; an event goes to
@@ -39,32 +39,32 @@ pub(crate) mod requests {
         ))
     }
 
-    pub fn get(base: &str) -> Call<Option<Webhook>> {
-        Call::new(ApiRequest::new(Method::Get, base.to_string()))
+    pub fn get(base: &str) -> Operation<Option<Webhook>> {
+        Operation::new(ApiRequest::new(Method::Get, base.to_string()))
     }
 
-    pub fn set(base: &str, webhook: &SetWebhook) -> Result<Call<Webhook>, Error> {
+    pub fn set(base: &str, webhook: &SetWebhook) -> Result<Operation<Webhook>, Error> {
         validate::set_webhook(webhook)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Post, base.to_string()).json_body(webhook)?,
         ))
     }
 
-    pub fn delete(base: &str) -> Call<Value> {
-        Call::new(ApiRequest::new(Method::Delete, base.to_string()).empty_body_is_object())
+    pub fn delete(base: &str) -> Operation<Value> {
+        Operation::new(ApiRequest::new(Method::Delete, base.to_string()).empty_body_is_object())
     }
 
-    pub fn test(base: &str, test: Option<&WebhookTest>) -> Result<Call<Value>, Error> {
+    pub fn test(base: &str, test: Option<&WebhookTest>) -> Result<Operation<Value>, Error> {
         let request = ApiRequest::new(Method::Post, format!("{base}/test")).empty_body_is_object();
-        Ok(Call::new(match test {
+        Ok(Operation::new(match test {
             Some(t) => request.json_body(t)?,
             None => request,
         }))
     }
 
-    pub fn deliveries(query: &DeliveryQuery) -> Result<Call<DeliveryPage>, Error> {
+    pub fn deliveries(query: &DeliveryQuery) -> Result<Operation<DeliveryPage>, Error> {
         validate::delivery_query(query)?;
-        Ok(Call::new(
+        Ok(Operation::new(
             ApiRequest::new(Method::Get, format!("{PROJECT}/deliveries"))
                 .query("limit", query.limit)
                 .query("offset", query.offset)

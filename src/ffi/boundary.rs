@@ -11,7 +11,7 @@ use super::status::agentphone_status;
 use super::status::agentphone_status as S;
 use crate::error::Error;
 use crate::model::CForm;
-use crate::transport::{Call, Transport};
+use crate::transport::{Operation, Transport};
 
 /// What a call failed with, before it becomes the error JSON.
 pub(crate) enum CallError {
@@ -136,7 +136,7 @@ unsafe fn hand_out(
 /// Sends a call and returns its result in the C contract's form (see [`c_form`]).
 pub(crate) fn send<T: DeserializeOwned + CForm>(
     transport: &Transport,
-    call: &Call<T>,
+    call: &Operation<T>,
 ) -> Result<String, CallError> {
     // A plain function pointer: the transport's generic part is compiled once for all types.
     let decode: fn(Vec<u8>) -> Result<String, String> = c_form::<T>;

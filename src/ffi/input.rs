@@ -8,8 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::client::{
-    DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY, MAX_MAX_RESPONSE_BYTES, MAX_MAX_RETRIES,
-    MAX_RETRY_AFTER, MAX_TIMEOUT,
+    DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY, MAX_RETRY_AFTER, MAX_TIMEOUT,
 };
 use crate::error::Error;
 use crate::{Client, TlsRoots};
@@ -96,24 +95,12 @@ pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
         b = b.connect_timeout(t);
     }
     if let Some(n) = c.max_retries {
-        if n > MAX_MAX_RETRIES {
-            return Err(Error::invalid(
-                "maxRetries",
-                format_args!("must be at most {MAX_MAX_RETRIES}, got {n}"),
-            ));
-        }
         b = b.max_retries(n);
     }
     if let Some(id) = c.sub_account_id {
         b = b.sub_account_id(id);
     }
     if let Some(n) = c.max_response_bytes {
-        if n == 0 || n > MAX_MAX_RESPONSE_BYTES {
-            return Err(Error::invalid(
-                "maxResponseBytes",
-                format_args!("must be between 1 and {MAX_MAX_RESPONSE_BYTES}, got {n}"),
-            ));
-        }
         b = b.max_response_bytes(n);
     }
     if let Some(n) = c.max_recording_bytes {

@@ -13,7 +13,7 @@ use super::input::parse;
 use super::status::agentphone_status;
 use crate::error::Error;
 use crate::model::CForm;
-use crate::transport::Call;
+use crate::transport::Operation;
 
 /// An operation on the client and one JSON argument (`arg` names it; NULL is `Q::default()`).
 ///
@@ -25,7 +25,7 @@ pub(crate) unsafe fn json_op<Q, R>(
     arg: &str,
     json: *const c_char,
     out: *mut *mut c_char,
-    build: impl FnOnce(&Q) -> Result<Call<R>, Error>,
+    build: impl FnOnce(&Q) -> Result<Operation<R>, Error>,
 ) -> agentphone_status
 where
     Q: DeserializeOwned + Default,
@@ -46,7 +46,7 @@ where
 pub(crate) unsafe fn client_op<R>(
     client: *const agentphone_client,
     out: *mut *mut c_char,
-    build: impl FnOnce() -> Result<Call<R>, Error>,
+    build: impl FnOnce() -> Result<Operation<R>, Error>,
 ) -> agentphone_status
 where
     R: DeserializeOwned + CForm,
@@ -67,7 +67,7 @@ pub(crate) unsafe fn id_op<R>(
     name: &str,
     id: *const c_char,
     out: *mut *mut c_char,
-    build: impl FnOnce(&str) -> Result<Call<R>, Error>,
+    build: impl FnOnce(&str) -> Result<Operation<R>, Error>,
 ) -> agentphone_status
 where
     R: DeserializeOwned + CForm,
@@ -90,7 +90,7 @@ pub(crate) unsafe fn id_json_op<Q, R>(
     arg: &str,
     json: *const c_char,
     out: *mut *mut c_char,
-    build: impl FnOnce(&str, &Q) -> Result<Call<R>, Error>,
+    build: impl FnOnce(&str, &Q) -> Result<Operation<R>, Error>,
 ) -> agentphone_status
 where
     Q: DeserializeOwned + Default,

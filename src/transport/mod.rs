@@ -10,8 +10,6 @@ mod request;
 pub(crate) mod retry;
 pub(crate) mod sse;
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -24,7 +22,7 @@ use ureq::Body;
 use crate::error::{ApiErrorBody, Error, ErrorKind};
 pub(crate) use connect::{env_var, proxy_for};
 use connect::{is_certificate_refusal, FastResolver, NotSent, PhaseConnector};
-pub(crate) use request::{ApiRequest, Call, Method};
+pub(crate) use request::{ApiRequest, Method, Operation};
 use retry::{Backoff, Failure};
 
 /// A `Retry-After` larger than this (about 31 years) is read as this: the wait is reported in
@@ -128,7 +126,7 @@ impl Transport {
     }
 
     /// Sends the call and decodes a 2xx body as `T`.
-    pub fn execute<T: DeserializeOwned>(&self, call: &Call<T>) -> Result<T, Error> {
+    pub fn execute<T: DeserializeOwned>(&self, call: &Operation<T>) -> Result<T, Error> {
         self.send(&call.request, |body| {
             serde_json::from_slice(&body).map_err(|e| e.to_string())
         })
@@ -343,7 +341,7 @@ impl Transport {
                 self.settings.max_retries,
                 error.retry_after(),
                 backoff,
-                random_u64(),
+                crate::random::random_u64(),
             ) else {
                 return Err(error);
             };
@@ -479,12 +477,6 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 /// then, so the value is always there.
 fn delivered<T>(value: Option<T>) -> T {
     value.expect("exchange returned Ok, so on_success stored its value")
-}
-
-/// A random number from the standard library's per-instance hash keys (no extra dependency):
-/// every `RandomState` gets fresh keys, so hashing nothing already gives a new value.
-pub(crate) fn random_u64() -> u64 {
-    RandomState::new().build_hasher().finish()
 }
 
 /// The error for a non-2xx answer, and its failure class.
@@ -647,12 +639,6 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(k, HeaderValue::from_str(v).unwrap());
         h
-    }
-
-    #[test]
-    fn random_values_differ_call_to_call() {
-        let values: std::collections::HashSet<u64> = (0..100).map(|_| random_u64()).collect();
-        assert_eq!(values.len(), 100);
     }
 
     #[test]

@@ -160,14 +160,14 @@ impl ApiRequest {
 
 /// An [`ApiRequest`] together with the type its answer decodes to. Built and validated once per
 /// operation, and sent by the Rust methods and the C API alike.
-pub(crate) struct Call<T> {
+pub(crate) struct Operation<T> {
     pub request: ApiRequest,
     response: PhantomData<fn() -> T>,
 }
 
-impl<T> Call<T> {
-    pub fn new(request: ApiRequest) -> Call<T> {
-        Call {
+impl<T> Operation<T> {
+    pub fn new(request: ApiRequest) -> Operation<T> {
+        Operation {
             request,
             response: PhantomData,
         }
