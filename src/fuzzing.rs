@@ -9,7 +9,7 @@ use crate::api::{agents, calls, contacts, conversations, messages, numbers, usag
 use crate::error::Error;
 use crate::ffi::boundary::{c_form, CallError};
 use crate::ffi::input::{build_client, parse};
-use crate::model::CForm;
+use crate::model::c_form::CForm;
 use crate::transport::sse::SseParser;
 use crate::transport::{retry, Operation};
 
@@ -263,9 +263,10 @@ fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> Re
         ),
         _ => (None, None),
     };
-    let c_equals_full_rewrite = c.as_ref().ok().map(|text| {
+    // The C API accepted the body only if it decoded, so `typed` holds the value here.
+    let c_equals_full_rewrite = c.as_ref().ok().zip(typed.as_ref().ok()).map(|(text, t)| {
         let rewritten = serde_json::from_slice::<Value>(body).map(|mut v| {
-            T::rewrite(&mut v);
+            t.rewrite(&mut v);
             v
         });
         match (rewritten, serde_json::from_str::<Value>(text)) {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::status::agentphone_status;
 use super::status::agentphone_status as S;
 use crate::error::Error;
-use crate::model::CForm;
+use crate::model::c_form::CForm;
 use crate::transport::{Operation, Transport};
 
 /// What a call failed with, before it becomes the error JSON.
@@ -150,7 +150,7 @@ pub(crate) fn c_form<T: DeserializeOwned + CForm>(body: Vec<u8>) -> Result<Strin
     let decoded = serde_json::from_slice::<T>(&body).map_err(|e| e.to_string())?;
     if decoded.may_need_rewrite(&body) {
         let mut value: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-        if T::rewrite(&mut value) {
+        if decoded.rewrite(&mut value) {
             return serde_json::to_string(&value).map_err(|e| e.to_string());
         }
     }

@@ -12,7 +12,7 @@ use super::client::{agentphone_client, client_and_id, client_ref};
 use super::input::parse;
 use super::status::agentphone_status;
 use crate::error::Error;
-use crate::model::CForm;
+use crate::model::c_form::CForm;
 use crate::transport::Operation;
 
 /// An operation on the client and one JSON argument (`arg` names it; NULL is `Q::default()`).

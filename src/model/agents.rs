@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{
-    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
-    CForm, Extra,
-};
+use super::c_form::CForm;
+use super::{timestamp_opt, Extra};
 
 /// An agent: its id, creation time and attached numbers, and its settings (the fields of
 /// [`AgentSettings`]).
@@ -365,45 +363,17 @@ impl VoiceList {
     }
 }
 
-impl CForm for Agent {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_timestamps(value, &["createdAt"])
-    }
-}
+impl CForm for Agent {}
 
 impl CForm for AgentPage {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(self.total, body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", Agent::rewrite) | add_total(value)
+    fn page_total(&self) -> Option<Option<u64>> {
+        Some(self.total)
     }
 }
 
-impl CForm for DeletedAgent {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
+impl CForm for DeletedAgent {}
 
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
-
-impl CForm for VoiceList {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
-
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
+impl CForm for VoiceList {}
 
 /// The answer to [`crate::Agents::attach_number`]: `{agentId, number: {id, phoneNumber, status, type}}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -454,22 +424,6 @@ pub struct DetachedNumber {
     pub extra: Extra,
 }
 
-impl CForm for AttachedNumber {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
+impl CForm for AttachedNumber {}
 
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
-
-impl CForm for DetachedNumber {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
-
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
+impl CForm for DetachedNumber {}

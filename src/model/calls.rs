@@ -7,10 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
-    CForm, Extra,
-};
+use super::c_form::CForm;
+use super::{timestamp_opt, Extra};
 
 /// A call, inbound or outbound.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -347,26 +345,10 @@ impl TranscriptEvent {
     }
 }
 
-impl CForm for Call {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        let changed = rewrite_timestamps(value, &["startedAt", "endedAt"]);
-        changed
-            | rewrite_each(value, "transcripts", |t| {
-                rewrite_timestamps(t, &["createdAt"])
-            })
-    }
-}
+impl CForm for Call {}
 
 impl CForm for CallPage {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(self.total, body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", Call::rewrite) | add_total(value)
+    fn page_total(&self) -> Option<Option<u64>> {
+        Some(self.total)
     }
 }

@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
-    CForm, Extra,
-};
+use super::c_form::CForm;
+use super::{timestamp_opt, Extra};
 
 /// A contact of the address book.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,32 +149,12 @@ pub struct Capabilities {
     pub extra: Extra,
 }
 
-impl CForm for Contact {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_timestamps(value, &["createdAt", "updatedAt"])
-    }
-}
+impl CForm for Contact {}
 
 impl CForm for ContactPage {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(self.total, body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", Contact::rewrite) | add_total(value)
+    fn page_total(&self) -> Option<Option<u64>> {
+        Some(self.total)
     }
 }
 
-impl CForm for Capabilities {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_timestamps(value, &["checkedAt"])
-    }
-}
+impl CForm for Capabilities {}

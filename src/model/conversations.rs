@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{
+use super::c_form::{
     add_total, canonical_message_keys, contains, has_naive_timestamp, lacks_total, rewrite_each,
-    rewrite_timestamps, timestamp, timestamp_opt, CForm, Extra,
+    rewrite_timestamps, CForm,
 };
+use super::{timestamp, timestamp_opt, Extra};
 
 /// A conversation, as listed (`GET /v1/conversations`) or read with its recent messages
 /// (`GET /v1/conversations/{id}`).
@@ -334,18 +335,27 @@ fn may_need_rewrite(body: &[u8]) -> bool {
             .any(|needle| contains(body, needle))
 }
 
+/// The keys a conversation's messages are handed to C with (`fromNumber`, `toNumber`): every
+/// other spelling renamed, in the order the typed decoding prefers them.
+fn canonical_keys(message: &mut Value) -> bool {
+    canonical_message_keys(
+        message,
+        &[("fromNumber", &["from_", "from"]), ("toNumber", &["to"])],
+    )
+}
+
+/// The messages a conversation holds, with their canonical keys.
+fn canonical_keys_of_messages(conversation: &mut Value) -> bool {
+    rewrite_each(conversation, "messages", canonical_keys)
+}
+
 impl CForm for ConversationMessage {
     fn may_need_rewrite(&self, body: &[u8]) -> bool {
         may_need_rewrite(body)
     }
 
-    fn rewrite(value: &mut Value) -> bool {
-        let changed = rewrite_timestamps(value, &["receivedAt", "deliveredAt", "readAt"]);
-        changed
-            | canonical_message_keys(
-                value,
-                &[("fromNumber", &["from_", "from"]), ("toNumber", &["to"])],
-            )
+    fn rewrite(&self, value: &mut Value) -> bool {
+        rewrite_timestamps::<Self>(value) | canonical_keys(value)
     }
 }
 
@@ -354,19 +364,24 @@ impl CForm for Conversation {
         may_need_rewrite(body)
     }
 
-    fn rewrite(value: &mut Value) -> bool {
-        let changed = rewrite_timestamps(value, &["lastMessageAt", "createdAt"]);
-        changed | rewrite_each(value, "messages", ConversationMessage::rewrite)
+    fn rewrite(&self, value: &mut Value) -> bool {
+        rewrite_timestamps::<Self>(value) | canonical_keys_of_messages(value)
     }
 }
 
 impl CForm for ConversationPage {
+    fn page_total(&self) -> Option<Option<u64>> {
+        Some(self.total)
+    }
+
     fn may_need_rewrite(&self, body: &[u8]) -> bool {
         may_need_rewrite(body) || lacks_total(self.total, body)
     }
 
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", Conversation::rewrite) | add_total(value)
+    fn rewrite(&self, value: &mut Value) -> bool {
+        rewrite_timestamps::<Self>(value)
+            | rewrite_each(value, "data", canonical_keys_of_messages)
+            | add_total(value)
     }
 }
 
@@ -375,20 +390,12 @@ impl CForm for ConversationMessagePage {
         may_need_rewrite(body)
     }
 
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", ConversationMessage::rewrite)
+    fn rewrite(&self, value: &mut Value) -> bool {
+        rewrite_timestamps::<Self>(value) | rewrite_each(value, "data", canonical_keys)
     }
 }
 
-impl CForm for TypingIndicator {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
-
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
+impl CForm for TypingIndicator {}
 
 #[cfg(test)]
 mod tests {
@@ -420,7 +427,7 @@ mod tests {
         ]});
         let decoded: Conversation = serde_json::from_value(v.clone()).unwrap();
         assert!(decoded.may_need_rewrite(v.to_string().as_bytes()));
-        assert!(Conversation::rewrite(&mut v));
+        assert!(decoded.rewrite(&mut v));
         assert_eq!(
             v,
             json!({"id": "c1", "createdAt": "2025-01-15T12:00:00Z", "messages": [

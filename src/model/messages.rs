@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    canonical_message_keys, contains, has_naive_timestamp, rewrite_each, rewrite_timestamps,
-    timestamp, timestamp_opt, CForm, Extra,
+use super::c_form::{
+    canonical_message_keys, contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, CForm,
 };
+use super::{timestamp, timestamp_opt, Extra};
 
 /// A message received by (or sent from) a number.
 ///
@@ -360,25 +360,9 @@ pub struct Reaction {
     pub extra: Extra,
 }
 
-impl CForm for SentMessage {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
+impl CForm for SentMessage {}
 
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
-
-impl CForm for Reaction {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
-
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
+impl CForm for Reaction {}
 
 /// Whether a body holding messages may need a rewrite: a naive timestamp, another spelling of
 /// the sender or recipient, or a `null` body (with or without spaces after the colon).
@@ -394,19 +378,22 @@ fn message_may_need_rewrite(body: &[u8]) -> bool {
         .any(|needle| contains(body, needle))
 }
 
+/// The keys a number's messages are handed to C with (`from_`, `to`): every other spelling
+/// renamed, in the order the typed decoding prefers them.
+fn canonical_keys(message: &mut Value) -> bool {
+    canonical_message_keys(
+        message,
+        &[("from_", &["from", "fromNumber"]), ("to", &["toNumber"])],
+    )
+}
+
 impl CForm for Message {
     fn may_need_rewrite(&self, body: &[u8]) -> bool {
         message_may_need_rewrite(body)
     }
 
-    fn rewrite(value: &mut Value) -> bool {
-        let changed = rewrite_timestamps(value, &["receivedAt"]);
-        // The spellings in the order the typed decoding prefers them.
-        changed
-            | canonical_message_keys(
-                value,
-                &[("from_", &["from", "fromNumber"]), ("to", &["toNumber"])],
-            )
+    fn rewrite(&self, value: &mut Value) -> bool {
+        rewrite_timestamps::<Self>(value) | canonical_keys(value)
     }
 }
 
@@ -415,8 +402,8 @@ impl CForm for MessagePage {
         message_may_need_rewrite(body)
     }
 
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", Message::rewrite)
+    fn rewrite(&self, value: &mut Value) -> bool {
+        rewrite_timestamps::<Self>(value) | rewrite_each(value, "data", canonical_keys)
     }
 }
 

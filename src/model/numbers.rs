@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp,
-    timestamp_opt, CForm, Extra,
-};
+use super::c_form::CForm;
+use super::{timestamp, timestamp_opt, Extra};
 
 /// A provisioned phone number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -327,45 +325,17 @@ pub struct ContactCard {
     pub avatar_url: Option<String>,
 }
 
-impl CForm for NumberInfoList {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
+impl CForm for NumberInfoList {}
 
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
-
-impl CForm for PhoneNumber {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_timestamps(value, &["createdAt", "purchasedAt", "expiresAt"])
-    }
-}
+impl CForm for PhoneNumber {}
 
 impl CForm for NumberPage {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(self.total, body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "data", PhoneNumber::rewrite) | add_total(value)
+    fn page_total(&self) -> Option<Option<u64>> {
+        Some(self.total)
     }
 }
 
-impl CForm for ReleasedNumber {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
-
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
+impl CForm for ReleasedNumber {}
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{CForm, Extra};
+use super::c_form::CForm;
+use super::Extra;
 
 /// The account's usage (`GET /v1/usage`): plan, number limits, counters, period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,22 +78,6 @@ pub struct ByAgentQuery {
     pub tz: Option<String>,
 }
 
-impl CForm for Usage {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
+impl CForm for Usage {}
 
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
-
-impl CForm for UsageReport {
-    fn may_need_rewrite(&self, _: &[u8]) -> bool {
-        false
-    }
-
-    fn rewrite(_: &mut Value) -> bool {
-        false
-    }
-}
+impl CForm for UsageReport {}

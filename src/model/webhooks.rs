@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    add_total, has_naive_timestamp, lacks_total, rewrite_each, rewrite_timestamps, timestamp_opt,
-    CForm, Extra,
-};
+use super::c_form::CForm;
+use super::{timestamp_opt, Extra};
 use crate::error::{Error, ErrorKind};
 
 /// A webhook (`GET /v1/webhooks`, `POST /v1/webhooks`, and per agent).
@@ -559,36 +557,11 @@ impl VoiceReply {
     }
 }
 
-impl CForm for Webhook {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_timestamps(value, &["createdAt"])
-    }
-}
-
-/// `null` (no webhook) stays `null`.
-impl<T: CForm> CForm for Option<T> {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        self.as_ref().is_some_and(|t| t.may_need_rewrite(body))
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        !value.is_null() && T::rewrite(value)
-    }
-}
+impl CForm for Webhook {}
 
 impl CForm for DeliveryPage {
-    fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body) || lacks_total(self.total, body)
-    }
-
-    fn rewrite(value: &mut Value) -> bool {
-        rewrite_each(value, "items", |d| {
-            rewrite_timestamps(d, &["lastAttemptAt", "nextRetryAt", "createdAt"])
-        }) | add_total(value)
+    fn page_total(&self) -> Option<Option<u64>> {
+        Some(self.total)
     }
 }
 
