@@ -4,14 +4,16 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
-    number_not_found, ok, opt_string, Answer, Answered,
+    number_not_found, ok, opt_string, record, Answer, Answered,
 };
 use crate::state::{now_micros, AgentRec, Routed, State};
-use crate::time::format_timestamp;
+use crate::time::rfc3339;
 
 /// The settings an agent keeps, camelCase as the API spells them.
 const SETTINGS: [&str; 21] = [
@@ -112,22 +114,52 @@ fn settings(req: &Map<String, Value>) -> Result<Map<String, Value>, Answer> {
         .collect())
 }
 
+/// An agent as the API writes one ([`State::agent_json`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AgentView<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(serialize_with = "rfc3339")]
+    created_at: DateTime<Utc>,
+    numbers: Vec<AgentNumber<'a>>,
+    /// The settings it was given, camelCase as the API spells them, beside the fields above.
+    #[serde(flatten)]
+    settings: &'a Map<String, Value>,
+}
+
+/// A number attached to an agent, as the agent lists it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AgentNumber<'a> {
+    id: &'a str,
+    phone_number: &'a str,
+    status: &'a str,
+    #[serde(rename = "type")]
+    number_type: &'a str,
+}
+
 impl State {
+    /// An agent as the API writes one: its settings beside its fields, and its numbers.
     fn agent_json(&self, a: &AgentRec) -> Value {
-        let numbers: Vec<Value> = self
+        let numbers = self
             .numbers
             .iter()
             .filter(|n| n.agent_id.as_deref() == Some(a.id.as_str()))
-            .map(|n| json!({"id": n.id, "phoneNumber": n.phone_number, "status": n.status, "type": n.number_type}))
+            .map(|n| AgentNumber {
+                id: &n.id,
+                phone_number: &n.phone_number,
+                status: n.status,
+                number_type: &n.number_type,
+            })
             .collect();
-        let mut v = json!({
-            "id": a.id, "name": a.name, "createdAt": format_timestamp(&a.created_at), "numbers": numbers,
-        });
-        let obj = v.as_object_mut().expect("object");
-        for (k, val) in &a.settings {
-            obj.insert(k.clone(), val.clone());
-        }
-        v
+        record(&AgentView {
+            id: &a.id,
+            name: &a.name,
+            created_at: a.created_at,
+            numbers,
+            settings: &a.settings,
+        })
     }
 
     fn list_agents(&self, query: &HashMap<String, String>) -> Answered {

@@ -44,6 +44,12 @@ impl Answer {
     }
 }
 
+/// A record (or a view of one) as the API writes it: its derived `Serialize`.
+pub(crate) fn record<T: serde::Serialize>(r: &T) -> Value {
+    // Records hold strings, numbers, timestamps and JSON maps: nothing that fails to serialize.
+    serde_json::to_value(r).expect("a record serializes")
+}
+
 /// A route's JSON answer.
 pub(super) fn ok(status: u16, body: Value) -> Answered {
     Ok(Answer::json(status, body))

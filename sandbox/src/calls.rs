@@ -9,14 +9,16 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, Answer, Answered,
+    method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
 };
 use crate::state::{now_micros, CallRec, Routed, State, Turn};
-use crate::time::format_timestamp;
+use crate::time::{format_timestamp, rfc3339, rfc3339_opt};
 
 /// The call routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
@@ -178,46 +180,91 @@ fn script(req: &Map<String, Value>) -> Result<VecDeque<(String, String)>, Answer
     }
 }
 
+/// A call as the API writes one ([`CallRec::to_json`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CallView<'a> {
+    id: &'a str,
+    from_number: &'a str,
+    to_number: &'a str,
+    direction: &'a str,
+    status: &'a str,
+    #[serde(serialize_with = "rfc3339")]
+    started_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    ended_at: Option<DateTime<Utc>>,
+    duration_seconds: Option<f64>,
+    agent_id: Option<&'a str>,
+    agent_name: Option<&'a str>,
+    phone_number_id: &'a str,
+    phone_number: Option<&'a str>,
+    recording_available: bool,
+    recording_url: Option<String>,
+    transcripts: Vec<TranscriptView<'a>>,
+    last_transcript_snippet: Option<&'a str>,
+}
+
+/// One exchange of a call's transcript: what the caller said and the agent's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TranscriptView<'a> {
+    id: String,
+    transcript: Option<&'a str>,
+    response: Option<&'a str>,
+    #[serde(serialize_with = "rfc3339")]
+    created_at: DateTime<Utc>,
+}
+
 impl CallRec {
     fn is_over(&self) -> bool {
         self.ended_at.is_some()
     }
 
+    /// The call as the API writes one: its number and agent looked up in `state`, each thing
+    /// the caller said paired with the agent's answer.
     fn to_json(&self, state: &State) -> Value {
-        let number = state.number(&self.number_id);
-        let agent = self.agent_id.as_ref().and_then(|a| state.agents.get(a));
-        // The API pairs each thing the caller said with the agent's answer.
         let mut transcripts = Vec::new();
         let mut turns = self.turns.iter().peekable();
         while let Some(t) = turns.next() {
             let (transcript, response) = if t.role == "agent" {
-                (None, Some(&t.content))
+                (None, Some(t.content.as_str()))
             } else {
-                let answer = turns.next_if(|n| n.role == "agent").map(|n| &n.content);
-                (Some(&t.content), answer)
+                let answer = turns.next_if(|n| n.role == "agent");
+                (Some(t.content.as_str()), answer.map(|n| n.content.as_str()))
             };
-            transcripts.push(json!({
-                "id": format!("{}_t{}", self.id, transcripts.len() + 1),
-                "transcript": transcript, "response": response,
-                "createdAt": format_timestamp(&t.at),
-            }));
+            transcripts.push(TranscriptView {
+                id: format!("{}_t{}", self.id, transcripts.len() + 1),
+                transcript,
+                response,
+                created_at: t.at,
+            });
         }
-        let duration = self
-            .ended_at
-            .map(|end| (end - self.started_at).num_milliseconds() as f64 / 1000.0);
-        json!({
-            "id": self.id, "fromNumber": self.from, "toNumber": self.to,
-            "direction": self.direction, "status": self.status,
-            "startedAt": format_timestamp(&self.started_at),
-            "endedAt": self.ended_at.as_ref().map(format_timestamp),
-            "durationSeconds": duration,
-            "agentId": self.agent_id, "agentName": agent.map(|a| a.name.clone()),
-            "phoneNumberId": self.number_id, "phoneNumber": number.map(|n| n.phone_number.clone()),
-            "recordingAvailable": self.recording && self.is_over(),
-            "recordingUrl": (self.recording && self.is_over())
-                .then(|| format!("/v1/calls/{}/recording", self.id)),
-            "transcripts": transcripts,
-            "lastTranscriptSnippet": self.turns.last().map(|t| t.content.clone()),
+        let recorded = self.recording && self.is_over();
+        record(&CallView {
+            id: &self.id,
+            from_number: &self.from,
+            to_number: &self.to,
+            direction: self.direction,
+            status: self.status,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_seconds: self
+                .ended_at
+                .map(|end| (end - self.started_at).num_milliseconds() as f64 / 1000.0),
+            agent_id: self.agent_id.as_deref(),
+            agent_name: self
+                .agent_id
+                .as_ref()
+                .and_then(|a| state.agents.get(a))
+                .map(|a| a.name.as_str()),
+            phone_number_id: &self.number_id,
+            phone_number: state
+                .number(&self.number_id)
+                .map(|n| n.phone_number.as_str()),
+            recording_available: recorded,
+            recording_url: recorded.then(|| format!("/v1/calls/{}/recording", self.id)),
+            transcripts,
+            last_transcript_snippet: self.turns.last().map(|t| t.content.as_str()),
         })
     }
 

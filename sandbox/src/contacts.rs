@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::answer::{
     envelope, int_query, invalid_body, invalid_query, is_e164, json_body, method_not_allowed, ok,
-    opt_string, Answer, Answered,
+    opt_string, record, Answer, Answered,
 };
 use crate::state::{now_micros, ContactRec, Routed, State};
 use crate::time::format_timestamp;
@@ -19,7 +19,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
         ("POST", ["v1", "contacts"]) => state.create_contact(req.body),
         ("GET", ["v1", "contacts", "capabilities"]) => capabilities(&req.query),
         ("GET", ["v1", "contacts", id]) => match state.contacts.iter().find(|c| c.id == *id) {
-            Some(c) => ok(200, c.to_json()),
+            Some(c) => ok(200, record(&c)),
             None => Err(contact_not_found(id)),
         },
         ("PATCH", ["v1", "contacts", id]) => state.update_contact(id, req.body),
@@ -86,17 +86,6 @@ fn capabilities(query: &HashMap<String, String>) -> Answered {
     )
 }
 
-impl ContactRec {
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "phoneNumber": self.phone_number, "name": self.name,
-            "email": self.email, "notes": self.notes,
-            "createdAt": format_timestamp(&self.created_at),
-            "updatedAt": format_timestamp(&self.updated_at),
-        })
-    }
-}
-
 /// The fields of a create or update, checked.
 fn fields(req: &Map<String, Value>) -> Result<[Option<String>; 4], Answer> {
     let phone = match opt_string(req, "phoneNumber")? {
@@ -146,7 +135,7 @@ impl State {
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|c| c.to_json())
+            .map(|c| record(&c))
             .collect();
         ok(
             200,
@@ -178,7 +167,7 @@ impl State {
             created_at: now,
             updated_at: now,
         };
-        let out = rec.to_json();
+        let out = record(&rec);
         self.contacts.push(rec);
         ok(201, out)
     }
@@ -205,6 +194,6 @@ impl State {
             c.notes = notes;
         }
         c.updated_at = now_micros();
-        ok(200, c.to_json())
+        ok(200, record(&c))
     }
 }

@@ -3,14 +3,16 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed, ok,
-    opt_string, Answer, Answered,
+    opt_string, record, Answer, Answered,
 };
 use crate::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
-use crate::time::format_timestamp;
+use crate::time::rfc3339;
 
 /// The conversation routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
@@ -45,33 +47,61 @@ pub(super) fn conversation_not_found(id: &str) -> Answer {
     )
 }
 
+/// A conversation as the API lists one ([`State::conversation_json`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConversationView<'a> {
+    id: &'a str,
+    phone_number: Option<&'a str>,
+    phone_number_id: &'a str,
+    participant: &'a str,
+    agent_id: Option<&'a str>,
+    #[serde(serialize_with = "rfc3339")]
+    last_message_at: DateTime<Utc>,
+    last_message_preview: Option<String>,
+    message_count: usize,
+    metadata: &'a Map<String, Value>,
+    #[serde(serialize_with = "rfc3339")]
+    created_at: DateTime<Utc>,
+    channel: Option<&'a str>,
+    is_group: bool,
+    /// An iMessage group's own fields, beside the others.
+    #[serde(flatten)]
+    group: Option<GroupView<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupView<'a> {
+    group_id: &'a str,
+    group_name: Option<&'a str>,
+    participants: &'a [String],
+}
+
 impl State {
     /// A conversation as listed: no messages.
     fn conversation_json(&self, c: &ConversationRec) -> Value {
         let number = self.number(&c.number_id);
         let messages = self.conversation_messages(c);
-        let last = messages.last();
-        let mut v = json!({
-            "id": c.id,
-            "phoneNumber": number.map(|n| n.phone_number.clone()),
-            "phoneNumberId": c.number_id,
-            "participant": c.participant,
-            "agentId": number.and_then(|n| n.agent_id.clone()),
-            "lastMessageAt": format_timestamp(&c.last_message_at),
-            "lastMessagePreview": last.map(|m| m.body.chars().take(100).collect::<String>()),
-            "messageCount": messages.len(),
-            "metadata": c.metadata,
-            "createdAt": format_timestamp(&c.created_at),
-            "channel": number.map(|n| n.number_type.clone()),
-            "isGroup": c.group.is_some(),
-        });
-        if let Some(g) = &c.group {
-            let obj = v.as_object_mut().expect("object");
-            obj.insert("groupId".into(), json!(c.participant));
-            obj.insert("groupName".into(), json!(g.name));
-            obj.insert("participants".into(), json!(g.members));
-        }
-        v
+        record(&ConversationView {
+            id: &c.id,
+            phone_number: number.map(|n| n.phone_number.as_str()),
+            phone_number_id: &c.number_id,
+            participant: &c.participant,
+            agent_id: number.and_then(|n| n.agent_id.as_deref()),
+            last_message_at: c.last_message_at,
+            last_message_preview: messages.last().map(|m| m.body.chars().take(100).collect()),
+            message_count: messages.len(),
+            metadata: &c.metadata,
+            created_at: c.created_at,
+            channel: number.map(|n| n.number_type.as_str()),
+            is_group: c.group.is_some(),
+            group: c.group.as_ref().map(|g| GroupView {
+                group_id: &c.participant,
+                group_name: g.name.as_deref(),
+                participants: &g.members,
+            }),
+        })
     }
 
     /// A page of conversations, newest activity first; only `agent`'s when given.

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, Answer, Answered,
+    method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
 };
 use crate::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
 use crate::time::parse_timestamp;
@@ -157,7 +157,7 @@ impl State {
         if expires.is_some() {
             n.expires_at = expires;
         }
-        ok(200, n.to_json())
+        ok(200, record(&n))
     }
 
     fn set_contact_card(&mut self, id: &str, body: &[u8]) -> Answered {
@@ -279,7 +279,7 @@ impl State {
             imessage_type: values["imessageType"].clone(),
             contact_card: None,
         };
-        let out = rec.to_json();
+        let out = record(&rec);
         self.index.insert(rec.id.clone(), self.numbers.len());
         self.numbers.push(rec);
         ok(201, out)
@@ -296,7 +296,7 @@ impl State {
         let total = active.len();
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
         let end = start.saturating_add(limit as usize).min(total);
-        let data: Vec<Value> = active[start..end].iter().map(|n| n.to_json()).collect();
+        let data: Vec<Value> = active[start..end].iter().map(|n| record(&n)).collect();
         ok(
             200,
             json!({"data": data, "hasMore": end < total, "total": total}),
@@ -305,7 +305,7 @@ impl State {
 
     fn get(&self, id: &str) -> Answered {
         match self.number(id) {
-            Some(n) => ok(200, n.to_json()),
+            Some(n) => ok(200, record(&n)),
             None => Err(number_not_found(id)),
         }
     }

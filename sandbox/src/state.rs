@@ -10,53 +10,41 @@ use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 
-use crate::answer::{int_query, invalid_query, ok, Answer, Answered};
-use crate::time::{format_timestamp, parse_timestamp};
+use serde::Serialize;
+
+use crate::answer::{int_query, invalid_query, ok, record, Answer, Answered};
+use crate::time::{parse_timestamp, rfc3339, rfc3339_opt};
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
 pub const DEFAULT_NUMBER_LIMIT: usize = 10;
 /// The agent every sandbox starts with.
 pub const DEFAULT_AGENT: &str = "agt_sandbox";
 
-#[derive(Debug, Clone)]
+/// A number, serialized as the API writes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct NumberRec {
     pub(super) id: String,
     pub(super) phone_number: String,
     pub(super) country: String,
     pub(super) status: &'static str,
     pub(super) agent_id: Option<String>,
+    #[serde(rename = "type")]
     pub(super) number_type: String,
+    #[serde(serialize_with = "rfc3339")]
     pub(super) created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) external_id: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
     pub(super) expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) imessage_type: Option<String>,
-    /// The iMessage contact card, when set.
+    /// The iMessage contact card, when set (served by its own route).
+    #[serde(skip)]
     pub(super) contact_card: Option<Value>,
-}
-
-impl NumberRec {
-    pub(super) fn to_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "phoneNumber": self.phone_number,
-            "country": self.country,
-            "status": self.status,
-            "type": self.number_type,
-            "agentId": self.agent_id,
-            "createdAt": format_timestamp(&self.created_at),
-        });
-        let obj = v.as_object_mut().expect("object");
-        if let Some(e) = &self.external_id {
-            obj.insert("externalId".into(), json!(e));
-        }
-        if let Some(t) = &self.expires_at {
-            obj.insert("expiresAt".into(), json!(format_timestamp(t)));
-        }
-        if let Some(t) = &self.imessage_type {
-            obj.insert("imessageType".into(), json!(t));
-        }
-        v
-    }
 }
 
 /// A message, inbound or outbound, on a number and in a conversation.
@@ -82,55 +70,96 @@ pub(crate) struct MessageRec {
     pub(super) reactions: Vec<Value>,
 }
 
+/// The fields both shapes of a message share.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageCommon<'a> {
+    id: &'a str,
+    body: &'a str,
+    #[serde(serialize_with = "rfc3339")]
+    received_at: DateTime<Utc>,
+    direction: &'a str,
+    channel: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    media_urls: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_reason: Option<&'a str>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
+    delivered_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_to: Option<ReplyTo<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplyTo<'a> {
+    message_id: &'a str,
+}
+
+/// A number's message (`GET /v1/numbers/{id}/messages`): `from_`, `to`, its conversation.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NumberMessage<'a> {
+    #[serde(rename = "from_")]
+    from: &'a str,
+    to: &'a str,
+    conversation_id: &'a str,
+    #[serde(flatten)]
+    common: MessageCommon<'a>,
+}
+
+/// A conversation's message: `fromNumber`, `toNumber`, its reactions.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConversationMessage<'a> {
+    from_number: &'a str,
+    to_number: &'a str,
+    reactions: &'a [Value],
+    #[serde(flatten)]
+    common: MessageCommon<'a>,
+}
+
 impl MessageRec {
+    fn common(&self) -> MessageCommon<'_> {
+        MessageCommon {
+            id: &self.id,
+            body: &self.body,
+            received_at: self.received_at,
+            direction: self.direction,
+            channel: &self.channel,
+            status: &self.status,
+            media_urls: &self.media_urls,
+            failure_reason: self.failure_reason.as_deref(),
+            delivered_at: self.delivered_at,
+            reply_to: self
+                .reply_to
+                .as_deref()
+                .map(|id| ReplyTo { message_id: id }),
+        }
+    }
+
     /// The shape of a number's messages (`from_`, `to`).
     pub(super) fn to_number_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "from_": self.from,
-            "to": self.to,
-            "body": self.body,
-            "receivedAt": format_timestamp(&self.received_at),
-            "direction": self.direction,
-            "channel": self.channel,
-            "status": self.status,
-            "conversationId": self.conversation_id,
-        });
-        self.add_optional(&mut v);
-        v
+        record(&NumberMessage {
+            from: &self.from,
+            to: &self.to,
+            conversation_id: &self.conversation_id,
+            common: self.common(),
+        })
     }
 
     /// The shape of a conversation's messages (`fromNumber`, `toNumber`).
     pub(super) fn to_conversation_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "fromNumber": self.from,
-            "toNumber": self.to,
-            "body": self.body,
-            "receivedAt": format_timestamp(&self.received_at),
-            "direction": self.direction,
-            "channel": self.channel,
-            "status": self.status,
-            "reactions": self.reactions,
-        });
-        self.add_optional(&mut v);
-        v
-    }
-
-    fn add_optional(&self, v: &mut Value) {
-        let obj = v.as_object_mut().expect("object");
-        if !self.media_urls.is_empty() {
-            obj.insert("mediaUrls".into(), json!(self.media_urls));
-        }
-        if let Some(r) = &self.failure_reason {
-            obj.insert("failureReason".into(), json!(r));
-        }
-        if let Some(t) = &self.delivered_at {
-            obj.insert("deliveredAt".into(), json!(format_timestamp(t)));
-        }
-        if let Some(id) = &self.reply_to {
-            obj.insert("replyTo".into(), json!({ "messageId": id }));
-        }
+        record(&ConversationMessage {
+            from_number: &self.from,
+            to_number: &self.to,
+            reactions: &self.reactions,
+            common: self.common(),
+        })
     }
 }
 
@@ -190,31 +219,41 @@ pub(crate) struct CallRec {
     pub(super) recording: bool,
 }
 
-/// A contact of the address book.
-#[derive(Debug, Clone)]
+/// A contact of the address book, serialized as the API writes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct ContactRec {
     pub(super) id: String,
     pub(super) phone_number: String,
     pub(super) name: String,
     pub(super) email: Option<String>,
     pub(super) notes: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
     pub(super) created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub(super) updated_at: DateTime<Utc>,
 }
 
-/// A webhook: where events go and the secret they are signed with.
-#[derive(Debug, Clone)]
+/// A webhook: where events go and the secret they are signed with, serialized as the API
+/// writes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct WebhookRec {
     pub(super) id: String,
     pub(super) url: String,
     pub(super) secret: String,
+    /// `active`: a webhook that is set is in use.
+    pub(super) status: &'static str,
     pub(super) context_limit: u32,
     pub(super) timeout: u32,
+    #[serde(serialize_with = "rfc3339")]
     pub(super) created_at: DateTime<Utc>,
 }
 
-/// One event's deliveries: its log entry, updated on each attempt.
-#[derive(Debug, Clone)]
+/// One event's deliveries: its log entry, updated on each attempt, serialized as the API's
+/// delivery log writes it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct DeliveryRec {
     pub(super) id: String,
     pub(super) message_id: Option<String>,
@@ -226,8 +265,11 @@ pub(crate) struct DeliveryRec {
     pub(super) error_message: Option<String>,
     pub(super) response_body: Option<String>,
     pub(super) attempt_count: u32,
+    #[serde(serialize_with = "rfc3339_opt")]
     pub(super) last_attempt_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339_opt")]
     pub(super) next_retry_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
     pub(super) created_at: DateTime<Utc>,
 }
 

@@ -20,6 +20,22 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     Some(naive.and_utc())
 }
 
+/// Serializes a record's timestamp in the API's spelling (`#[serde(serialize_with = "...")]`).
+pub(crate) fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_timestamp(t))
+}
+
+/// [`rfc3339`] for an optional timestamp: `null` when there is none.
+pub(crate) fn rfc3339_opt<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

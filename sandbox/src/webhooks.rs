@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, Answer, Answered,
+    agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, record, Answer,
+    Answered,
 };
 use crate::state::{now_micros, DeliveryRec, Job, MessageRec, Routed, State, Turn, WebhookRec};
 use crate::time::format_timestamp;
@@ -80,15 +81,9 @@ pub(super) fn test_target(method: &str, segments: &[String]) -> Option<Option<St
     }
 }
 
+/// A webhook as its routes answer it: `null` when none is set.
 fn webhook_json(w: Option<&WebhookRec>) -> Value {
-    match w {
-        None => Value::Null,
-        Some(w) => json!({
-            "id": w.id, "url": w.url, "secret": w.secret, "status": "active",
-            "contextLimit": w.context_limit, "timeout": w.timeout,
-            "createdAt": format_timestamp(&w.created_at),
-        }),
-    }
+    record(&w)
 }
 
 /// A webhook from a set request, with a new secret (as the API: every set rotates it).
@@ -117,24 +112,11 @@ fn new_webhook(body: &[u8]) -> Result<WebhookRec, Answer> {
         id: format!("wh_sbx{:08x}", random() as u32),
         url,
         secret: format!("whsec_{:016x}{:016x}", random(), random()),
+        status: "active",
         context_limit: number("contextLimit", 10, (0, 50))? as u32,
         timeout: number("timeout", 30, (5, 120))? as u32,
         created_at: now_micros(),
     })
-}
-
-impl DeliveryRec {
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "messageId": self.message_id, "eventType": self.event_type,
-            "channel": self.channel, "status": self.status, "httpStatus": self.http_status,
-            "errorMessage": self.error_message, "responseBody": self.response_body,
-            "attemptCount": self.attempt_count,
-            "lastAttemptAt": self.last_attempt_at.as_ref().map(format_timestamp),
-            "nextRetryAt": self.next_retry_at.as_ref().map(format_timestamp),
-            "createdAt": format_timestamp(&self.created_at),
-        })
-    }
 }
 
 /// The history of a conversation as an event carries it: its last `limit` messages.
@@ -440,7 +422,7 @@ impl State {
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|d| d.to_json())
+            .map(|d| record(&d))
             .collect();
         ok(
             200,
