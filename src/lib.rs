@@ -188,21 +188,19 @@ pub mod webhook;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use api::agents::Agents;
+pub use api::agents::{Agents, MAX_CUSTOM_TOOLS};
 pub use api::calls::{
-    Calls, Recording, RecordingDownload, TranscriptStream, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT,
+    Calls, Recording, RecordingDownload, TranscriptStream, CALL_WAIT_SECONDS,
+    CREATE_CALL_WAIT_SECONDS, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT,
 };
 pub use api::contacts::Contacts;
 pub use api::conversations::Conversations;
-pub use api::messages::Messages;
-pub use api::numbers::{MessageIter, NumberIter, Numbers};
+pub use api::messages::{Messages, MAX_MEDIA_URLS};
+pub use api::numbers::{MessageIter, NumberIter, Numbers, NUMBERS_LIMIT};
 pub use api::paging::{CursorIter, OffsetIter};
 pub use api::raw::RawRequest;
 pub use api::usage::UsageReports;
-pub use api::validate::{
-    CALL_WAIT_SECONDS, CREATE_CALL_WAIT_SECONDS, MAX_CUSTOM_TOOLS, MAX_MEDIA_URLS, MAX_OFFSET,
-    MESSAGES_LIMIT, NUMBERS_LIMIT, PAGE_LIMIT,
-};
+pub use api::validate::{MAX_OFFSET, MESSAGES_LIMIT, PAGE_LIMIT};
 pub use api::webhooks::{AgentWebhook, Webhooks};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,

@@ -34,7 +34,7 @@ pub(crate) mod requests {
     }
 
     pub fn create(settings: &AgentSettings) -> Result<Operation<Agent>, Error> {
-        validate::agent_settings(settings, true)?;
+        check_agent_settings(settings, true)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/agents".into()).json_body(settings)?,
         ))
@@ -50,7 +50,7 @@ pub(crate) mod requests {
 
     pub fn update(agent_id: &str, settings: &AgentSettings) -> Result<Operation<Agent>, Error> {
         let id = validate::segment("agentId", agent_id)?;
-        validate::agent_settings(settings, false)?;
+        check_agent_settings(settings, false)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Patch, format!("/v1/agents/{id}")).json_body(settings)?,
         ))
@@ -232,4 +232,52 @@ impl<'a> Agents<'a> {
         self.transport
             .execute(&requests::detach_number(agent_id, number_id)?)
     }
+}
+
+// The checks of this resource's input, made before anything is sent.
+
+/// Most custom tools of one agent.
+pub const MAX_CUSTOM_TOOLS: usize = 20;
+
+/// Checks an agent's settings by the documented bounds; `name` is required to create.
+fn check_agent_settings(a: &AgentSettings, creating: bool) -> Result<(), Error> {
+    match &a.name {
+        None if creating => return Err(Error::invalid("name", "is required")),
+        Some(n) if n.trim().is_empty() => return Err(Error::invalid("name", "must not be empty")),
+        _ => {}
+    }
+    validate::range("maxSilenceMs", a.max_silence_ms, (10_000, 3_600_000))?;
+    validate::range("voiceSpeed", a.voice_speed, (0.5, 2.0))?;
+    validate::range(
+        "interruptionSensitivity",
+        a.interruption_sensitivity,
+        (0.0, 1.0),
+    )?;
+    let Some(tools) = &a.custom_tools else {
+        return Ok(());
+    };
+    if tools.len() > MAX_CUSTOM_TOOLS {
+        return Err(Error::invalid(
+            "customTools",
+            format_args!(
+                "must have at most {MAX_CUSTOM_TOOLS} tools, got {}",
+                tools.len()
+            ),
+        ));
+    }
+    for (i, tool) in tools.iter().enumerate() {
+        let field = |name: &str| format!("customTools[{i}].{name}");
+        match &tool.name {
+            Some(n) if !n.trim().is_empty() && n.chars().count() <= 64 => {}
+            Some(_) => return Err(Error::invalid(&field("name"), "must be 1 to 64 characters")),
+            None => return Err(Error::invalid(&field("name"), "is required")),
+        }
+        for (key, value) in [("url", &tool.url), ("description", &tool.description)] {
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                return Err(Error::invalid(&field(key), "is required"));
+            }
+        }
+        validate::range(&field("timeoutMs"), tool.timeout_ms, (1_000, 120_000))?;
+    }
+    Ok(())
 }

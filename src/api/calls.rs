@@ -52,7 +52,7 @@ pub(crate) mod requests {
     use super::*;
 
     pub fn list(query: &ListCalls) -> Result<Operation<CallPage>, Error> {
-        validate::list_calls(query)?;
+        check_list_calls(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/calls".into())
                 .query("limit", query.limit)
@@ -67,12 +67,10 @@ pub(crate) mod requests {
     /// `POST /v1/calls`; with `waitForCompletion`, its own timeout is the wait (600 s when
     /// not given) plus [`LONG_POLL_MARGIN`]. A once-only write either way.
     pub fn create(call: &CreateCall) -> Result<Operation<Call>, Error> {
-        validate::create_call(call)?;
+        check_create_call(call)?;
         let mut request = ApiRequest::new(Method::Post, "/v1/calls".into()).json_body(call)?;
         if call.wait_for_completion == Some(true) {
-            let wait = call
-                .max_wait_seconds
-                .unwrap_or(validate::CREATE_CALL_WAIT_SECONDS.1);
+            let wait = call.max_wait_seconds.unwrap_or(CREATE_CALL_WAIT_SECONDS.1);
             request = request.timeout(Duration::from_secs(wait.into()) + LONG_POLL_MARGIN);
         }
         Ok(Operation::new(request))
@@ -82,7 +80,7 @@ pub(crate) mod requests {
     /// [`LONG_POLL_MARGIN`] (the API's default wait is 120 s).
     pub fn get(call_id: &str, query: &GetCall) -> Result<Operation<Call>, Error> {
         let id = validate::segment("callId", call_id)?;
-        validate::get_call(query)?;
+        check_get_call(query)?;
         let mut request = ApiRequest::new(Method::Get, format!("/v1/calls/{id}"));
         if query.wait == Some(true) {
             let wait = query.timeout.unwrap_or(120);
@@ -353,4 +351,72 @@ impl Iterator for TranscriptStream {
             })
         }))
     }
+}
+
+// The checks of this resource's input, made before anything is sent.
+
+/// The long-poll wait of `GET /v1/calls/{id}`, in seconds.
+pub const CALL_WAIT_SECONDS: (u32, u32) = (10, 300);
+
+/// The range of [`CreateCall::max_wait_seconds`]: a create that waits for the call's end.
+pub const CREATE_CALL_WAIT_SECONDS: (u32, u32) = (10, 600);
+
+/// Checks a call: an agent and an E.164 number.
+fn check_create_call(c: &CreateCall) -> Result<(), Error> {
+    match &c.agent_id {
+        Some(a) => validate::id("agentId", a)?,
+        None => return Err(Error::invalid("agentId", "is required")),
+    }
+    match &c.to_number {
+        Some(n) if validate::is_e164(n) => {}
+        Some(n) => {
+            return Err(Error::invalid(
+                "toNumber",
+                format_args!("must be an E.164 number such as +15551234567, got {n:?}"),
+            ))
+        }
+        None => return Err(Error::invalid("toNumber", "is required")),
+    }
+    if let Some(n) = &c.from_number_id {
+        validate::id("fromNumberId", n)?;
+    }
+    validate::range(
+        "maxWaitSeconds",
+        c.max_wait_seconds,
+        CREATE_CALL_WAIT_SECONDS,
+    )?;
+    if c.max_wait_seconds.is_some() && c.wait_for_completion != Some(true) {
+        return Err(Error::invalid(
+            "maxWaitSeconds",
+            "applies only with \"waitForCompletion\": true",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a call list query.
+fn check_list_calls(q: &ListCalls) -> Result<(), Error> {
+    validate::limit(q.limit, validate::PAGE_LIMIT)?;
+    validate::offset(q.offset)?;
+    for (field, value) in [
+        ("status", &q.status),
+        ("direction", &q.direction),
+        ("type", &q.call_type),
+        ("search", &q.search),
+    ] {
+        validate::text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a call read: the long-poll wait is 10 to 300 s, and only with `wait`.
+fn check_get_call(q: &GetCall) -> Result<(), Error> {
+    validate::range("timeout", q.timeout, CALL_WAIT_SECONDS)?;
+    if q.timeout.is_some() && q.wait != Some(true) {
+        return Err(Error::invalid(
+            "timeout",
+            "applies only with \"wait\": true",
+        ));
+    }
+    Ok(())
 }

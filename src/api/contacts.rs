@@ -21,7 +21,7 @@ pub(crate) mod requests {
     use super::*;
 
     pub fn list(query: &ListContacts) -> Result<Operation<ContactPage>, Error> {
-        validate::list_contacts(query)?;
+        check_list_contacts(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/contacts".into())
                 .query("limit", query.limit)
@@ -31,7 +31,7 @@ pub(crate) mod requests {
     }
 
     pub fn create(contact: &ContactDetails) -> Result<Operation<Contact>, Error> {
-        validate::contact(contact, true)?;
+        check_contact(contact, true)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/contacts".into()).json_body(contact)?,
         ))
@@ -47,7 +47,7 @@ pub(crate) mod requests {
 
     pub fn update(contact_id: &str, contact: &ContactDetails) -> Result<Operation<Contact>, Error> {
         let id = validate::segment("contactId", contact_id)?;
-        validate::contact(contact, false)?;
+        check_contact(contact, false)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Patch, format!("/v1/contacts/{id}")).json_body(contact)?,
         ))
@@ -127,4 +127,34 @@ impl<'a> Contacts<'a> {
         };
         self.transport.execute(&requests::capabilities(&query)?)
     }
+}
+
+// The checks of this resource's input, made before anything is sent.
+
+/// Checks a contact list query.
+fn check_list_contacts(q: &ListContacts) -> Result<(), Error> {
+    validate::limit(q.limit, validate::PAGE_LIMIT)?;
+    validate::offset(q.offset)?;
+    validate::text("search", &q.search)
+}
+
+/// Checks a contact: `phoneNumber` and `name` are required to create.
+fn check_contact(c: &ContactDetails, creating: bool) -> Result<(), Error> {
+    for (field, value) in [("phoneNumber", &c.phone_number), ("name", &c.name)] {
+        match value {
+            None if creating => return Err(Error::invalid(field, "is required")),
+            Some(v) if v.trim().is_empty() => {
+                return Err(Error::invalid(field, "must not be empty"))
+            }
+            _ => {}
+        }
+    }
+    for (field, value) in [
+        ("phoneNumber", &c.phone_number),
+        ("name", &c.name),
+        ("email", &c.email),
+    ] {
+        validate::text(field, value)?;
+    }
+    Ok(())
 }

@@ -29,7 +29,7 @@ pub(crate) mod requests {
 
     pub fn get(id: &str, query: &GetConversation) -> Result<Operation<Conversation>, Error> {
         let id = validate::segment("conversationId", id)?;
-        validate::get_conversation(query)?;
+        check_get_conversation(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, format!("/v1/conversations/{id}"))
                 .query("message_limit", query.message_limit),
@@ -154,5 +154,24 @@ impl<'a> Conversations<'a> {
     /// `POST /v1/conversations/{id}/typing`. Harmless to repeat, so retried like a read.
     pub fn typing(&self, conversation_id: &str) -> Result<TypingIndicator, Error> {
         self.transport.execute(&requests::typing(conversation_id)?)
+    }
+}
+
+// The checks of this resource's input, made before anything is sent.
+
+/// Checks the query of a conversation read.
+fn check_get_conversation(q: &GetConversation) -> Result<(), Error> {
+    match q.message_limit {
+        Some(v) if !(validate::MESSAGES_LIMIT.0..=validate::MESSAGES_LIMIT.1).contains(&v) => {
+            Err(Error::invalid(
+                "message_limit",
+                format_args!(
+                    "must be between {} and {}, got {v}",
+                    validate::MESSAGES_LIMIT.0,
+                    validate::MESSAGES_LIMIT.1
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
 }

@@ -26,14 +26,14 @@ pub(crate) mod requests {
     use super::*;
 
     pub fn create(req: &CreateNumber) -> Result<Operation<PhoneNumber>, Error> {
-        let body = validate::create_number(req)?;
+        let body = check_create_number(req)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Post, "/v1/numbers".into()).json_body(&body)?,
         ))
     }
 
     pub fn list(query: &ListNumbers) -> Result<Operation<NumberPage>, Error> {
-        validate::list_numbers(query)?;
+        check_list_numbers(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/numbers".into())
                 .query("limit", query.limit)
@@ -72,7 +72,7 @@ pub(crate) mod requests {
     }
 
     pub fn available(query: &AvailableQuery) -> Result<Operation<NumberInfoList>, Error> {
-        validate::available(query)?;
+        check_available(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/numbers/available".into())
                 .query("areaCode", query.area_code.as_ref())
@@ -89,7 +89,7 @@ pub(crate) mod requests {
     }
 
     pub fn lookup(query: &LookupQuery) -> Result<Operation<NumberInfoList>, Error> {
-        validate::lookup(query)?;
+        check_lookup(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/numbers/lookup".into())
                 .query("phoneNumbers", Some(query.phone_numbers.join(","))),
@@ -109,7 +109,7 @@ pub(crate) mod requests {
         card: &ContactCard,
     ) -> Result<Operation<Value>, Error> {
         let id = validate::segment("numberId", number_id)?;
-        validate::contact_card(card)?;
+        check_contact_card(card)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Put, format!("/v1/numbers/{id}/contact-card"))
                 .json_body(card)?,
@@ -285,3 +285,142 @@ pub type NumberIter<'a> = OffsetIter<'a, PhoneNumber>;
 
 /// Iterator over every message of a number, from [`Numbers::iter_messages`].
 pub type MessageIter<'a> = CursorIter<'a, Message>;
+
+// The checks of this resource's input, made before anything is sent.
+
+/// Page-size range of `GET /v1/numbers`.
+pub const NUMBERS_LIMIT: (u32, u32) = (1, 100);
+
+/// Checks and normalizes a create request: the country is upper-cased.
+fn check_create_number(req: &CreateNumber) -> Result<CreateNumber, Error> {
+    let mut req = req.clone();
+    if let Some(country) = &req.country {
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::invalid(
+                "country",
+                format_args!("must be 2 ASCII letters (e.g. \"US\"), got {country:?}"),
+            ));
+        }
+        req.country = Some(country.to_ascii_uppercase());
+    }
+    if let Some(code) = &req.area_code {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(
+                "areaCode",
+                format_args!("must be 3 digits (e.g. \"415\"), got {code:?}"),
+            ));
+        }
+    }
+    if let Some(agent) = &req.agent_id {
+        validate::id("agentId", agent)?;
+    }
+    for (field, value) in [
+        ("type", &req.number_type),
+        ("imessageType", &req.imessage_type),
+        ("externalId", &req.external_id),
+    ] {
+        if let Some(v) = value {
+            if v.chars().any(char::is_control) {
+                return Err(Error::invalid(field, "must not contain control characters"));
+            }
+        }
+    }
+    Ok(req)
+}
+
+/// Checks a list query.
+fn check_list_numbers(q: &ListNumbers) -> Result<(), Error> {
+    validate::limit(q.limit, NUMBERS_LIMIT)?;
+    validate::offset(q.offset)
+}
+
+/// Checks a search of available numbers.
+fn check_available(q: &AvailableQuery) -> Result<(), Error> {
+    validate::limit(q.limit, validate::PAGE_LIMIT)?;
+    if let Some(code) = &q.area_code {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(
+                "areaCode",
+                format_args!("must be 3 digits, got {code:?}"),
+            ));
+        }
+    }
+    if let Some(country) = &q.country {
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::invalid(
+                "country",
+                format_args!("must be 2 ASCII letters, got {country:?}"),
+            ));
+        }
+    }
+    for (field, value) in [("city", &q.city), ("state", &q.state), ("zip", &q.zip)] {
+        validate::text(field, value)?;
+    }
+    Ok(())
+}
+
+/// Checks a lookup: 1 to 25 numbers in E.164 form.
+fn check_lookup(q: &LookupQuery) -> Result<(), Error> {
+    if q.phone_numbers.is_empty() || q.phone_numbers.len() > 25 {
+        return Err(Error::invalid(
+            "phoneNumbers",
+            format_args!("must hold 1 to 25 numbers, got {}", q.phone_numbers.len()),
+        ));
+    }
+    for n in &q.phone_numbers {
+        validate::e164("phoneNumbers", Some(n))?;
+    }
+    Ok(())
+}
+
+/// Checks a contact card: first and last names are required.
+fn check_contact_card(c: &ContactCard) -> Result<(), Error> {
+    for (field, value) in [("firstName", &c.first_name), ("lastName", &c.last_name)] {
+        match value {
+            Some(v) if !v.trim().is_empty() => validate::text(field, value)?,
+            _ => return Err(Error::invalid(field, "is required")),
+        }
+    }
+    validate::text("displayName", &c.display_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::messages::ListMessages;
+    use crate::model::numbers::{CreateNumber, ListNumbers};
+
+    #[test]
+    fn create_rules() {
+        let ok = check_create_number(&CreateNumber::new().country("gb").area_code("415")).unwrap();
+        assert_eq!(ok.country.as_deref(), Some("GB"));
+        for (req, field) in [
+            (CreateNumber::new().country("USA"), "country"),
+            (CreateNumber::new().country("U1"), "country"),
+            (CreateNumber::new().country("ÜS"), "country"),
+            (CreateNumber::new().area_code("41"), "areaCode"),
+            (CreateNumber::new().area_code("4a5"), "areaCode"),
+            (CreateNumber::new().agent_id(""), "agentId"),
+        ] {
+            let e = check_create_number(&req).unwrap_err();
+            assert!(e.message().starts_with(field), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn limits() {
+        assert!(check_list_numbers(&ListNumbers::new().limit(100)).is_ok());
+        assert!(check_list_numbers(&ListNumbers::new().limit(0)).is_err());
+        assert!(check_list_numbers(&ListNumbers::new().limit(101)).is_err());
+        assert!(check_list_numbers(&ListNumbers::new().offset(validate::MAX_OFFSET)).is_ok());
+        let e =
+            check_list_numbers(&ListNumbers::new().offset(validate::MAX_OFFSET + 1)).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "offset: must be at most 9223372036854775807, got 9223372036854775808"
+        );
+        assert!(validate::list_messages(&ListMessages::new().limit(200)).is_ok());
+        let e = validate::list_messages(&ListMessages::new().limit(201)).unwrap_err();
+        assert_eq!(e.message(), "limit: must be between 1 and 200, got 201");
+    }
+}

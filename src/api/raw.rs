@@ -141,7 +141,7 @@ pub(crate) fn build(method: &str, path_and_query: &str) -> Result<ApiRequest, Er
 }
 
 /// Splits and checks a path and query relative to the base URL (see [`RawRequest`]).
-pub(crate) fn check_path(path_and_query: &str) -> Result<(&str, Option<&str>), Error> {
+fn check_path(path_and_query: &str) -> Result<(&str, Option<&str>), Error> {
     let bad = |rule: &str| {
         Error::invalid(
             "path_and_query",

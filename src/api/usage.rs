@@ -39,7 +39,7 @@ pub(crate) mod requests {
     }
 
     pub fn by_agent(query: &ByAgentQuery) -> Result<Operation<UsageReport>, Error> {
-        validate::by_agent(query)?;
+        check_by_agent(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, "/v1/usage/by-agent".into())
                 .query("period", query.period.as_ref())
@@ -73,4 +73,17 @@ impl UsageReports<'_> {
     pub fn by_agent(&self, query: &ByAgentQuery) -> Result<UsageReport, Error> {
         self.transport.execute(&requests::by_agent(query)?)
     }
+}
+
+// The checks of this resource's input, made before anything is sent.
+
+/// Checks a usage-by-agent query.
+fn check_by_agent(q: &ByAgentQuery) -> Result<(), Error> {
+    for (field, value) in [("period", &q.period), ("tz", &q.tz)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(Error::invalid(field, "must not be empty"));
+        }
+        validate::text(field, value)?;
+    }
+    Ok(())
 }

@@ -44,7 +44,7 @@ pub(crate) mod requests {
     }
 
     pub fn set(base: &str, webhook: &SetWebhook) -> Result<Operation<Webhook>, Error> {
-        validate::set_webhook(webhook)?;
+        check_set_webhook(webhook)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Post, base.to_string()).json_body(webhook)?,
         ))
@@ -63,7 +63,7 @@ pub(crate) mod requests {
     }
 
     pub fn deliveries(query: &DeliveryQuery) -> Result<Operation<DeliveryPage>, Error> {
-        validate::delivery_query(query)?;
+        check_delivery_query(query)?;
         Ok(Operation::new(
             ApiRequest::new(Method::Get, format!("{PROJECT}/deliveries"))
                 .query("limit", query.limit)
@@ -130,4 +130,45 @@ impl AgentWebhook<'_> {
     pub fn test(&self) -> Result<Value, Error> {
         self.transport.execute(&requests::test(&self.base, None)?)
     }
+}
+
+// The checks of this resource's input, made before anything is sent.
+
+/// Longest webhook URL the API accepts.
+pub const MAX_WEBHOOK_URL: usize = 2083;
+
+/// Checks a webhook: an absolute http(s) URL, `contextLimit` 0 to 50, `timeout` 5 to 120 s.
+fn check_set_webhook(w: &SetWebhook) -> Result<(), Error> {
+    let Some(url) = &w.url else {
+        return Err(Error::invalid("url", "is required"));
+    };
+    if url.len() > MAX_WEBHOOK_URL {
+        return Err(Error::invalid(
+            "url",
+            format_args!(
+                "must be at most {MAX_WEBHOOK_URL} characters, got {}",
+                url.len()
+            ),
+        ));
+    }
+    let absolute = url
+        .parse::<ureq::http::Uri>()
+        .ok()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+        .is_some_and(|u| u.host().is_some_and(|h| !h.is_empty()));
+    if !absolute || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid(
+            "url",
+            format_args!("must be an absolute http(s) URL, got {url:?}"),
+        ));
+    }
+    validate::range("contextLimit", w.context_limit, (0, 50))?;
+    validate::range("timeout", w.timeout, (5, 120))
+}
+
+/// Checks a delivery log query.
+fn check_delivery_query(q: &DeliveryQuery) -> Result<(), Error> {
+    validate::limit(q.limit, validate::PAGE_LIMIT)?;
+    validate::offset(q.offset)?;
+    validate::range("hours", q.hours, (1, 24 * 365))
 }
