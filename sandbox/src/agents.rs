@@ -2,6 +2,7 @@
 //! calls and conversations, attach and detach a number), and `POST /sandbox/agents` to add one
 //! by id.
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -12,8 +13,24 @@ use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
     number_not_found, ok, opt_string, record, Answer, Answered,
 };
-use crate::state::{now_micros, AgentRec, Routed, State};
+use crate::state::{now_micros, Routed, State};
 use crate::time::rfc3339;
+
+/// An agent: its name and the settings it was given (camelCase, as the API spells them).
+#[derive(Debug, Clone)]
+pub(crate) struct AgentRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) settings: Map<String, Value>,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// The agents, by id.
+#[derive(Debug, Default)]
+pub(crate) struct Agents {
+    pub(crate) by_id: BTreeMap<String, AgentRec>,
+    pub(crate) next: u64,
+}
 
 /// The settings an agent keeps, camelCase as the API spells them.
 const SETTINGS: [&str; 21] = [
@@ -144,6 +161,7 @@ impl State {
     fn agent_json(&self, a: &AgentRec) -> Value {
         let numbers = self
             .numbers
+            .list
             .iter()
             .filter(|n| n.agent_id.as_deref() == Some(a.id.as_str()))
             .map(|n| AgentNumber {
@@ -166,7 +184,7 @@ impl State {
         let limit = int_query(query, "limit", 20, 1, 100)? as usize;
         let offset =
             usize::try_from(int_query(query, "offset", 0, 0, i64::MAX)?).unwrap_or(usize::MAX);
-        let mut all: Vec<&AgentRec> = self.agents.values().collect();
+        let mut all: Vec<&AgentRec> = self.agents.by_id.values().collect();
         all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         let data: Vec<Value> = all
             .iter()
@@ -186,20 +204,20 @@ impl State {
             Err(a) => return Err(a),
         };
         let settings = settings(&req)?;
-        self.next_agent += 1;
+        self.agents.next += 1;
         let rec = AgentRec {
-            id: format!("agt_sbx{:06}", self.next_agent),
+            id: format!("agt_sbx{:06}", self.agents.next),
             name,
             settings,
             created_at: now_micros(),
         };
         let out = self.agent_json(&rec);
-        self.agents.insert(rec.id.clone(), rec);
+        self.agents.by_id.insert(rec.id.clone(), rec);
         ok(201, out)
     }
 
     fn get_agent(&self, id: &str) -> Answered {
-        match self.agents.get(id) {
+        match self.agents.by_id.get(id) {
             Some(a) => ok(200, self.agent_json(a)),
             None => Err(agent_not_found(id)),
         }
@@ -211,7 +229,7 @@ impl State {
             (Ok(n), Ok(s)) => (n, s),
             (Err(a), _) | (_, Err(a)) => return Err(a),
         };
-        let Some(agent) = self.agents.get_mut(id) else {
+        let Some(agent) = self.agents.by_id.get_mut(id) else {
             return Err(agent_not_found(id));
         };
         if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
@@ -223,10 +241,10 @@ impl State {
     }
 
     fn delete_agent(&mut self, id: &str) -> Answered {
-        let Some(agent) = self.agents.remove(id) else {
+        let Some(agent) = self.agents.by_id.remove(id) else {
             return Err(agent_not_found(id));
         };
-        for n in self.numbers.iter_mut() {
+        for n in self.numbers.list.iter_mut() {
             if n.agent_id.as_deref() == Some(id) {
                 n.agent_id = None;
             }
@@ -244,7 +262,7 @@ impl State {
             Ok(None) => return Err(invalid_body("numberId", "is required")),
             Err(a) => return Err(a),
         };
-        if !self.agents.contains_key(agent) {
+        if !self.agents.by_id.contains_key(agent) {
             return Err(agent_not_found(agent));
         }
         let Some(n) = self.number_mut(&number_id) else {
@@ -266,7 +284,7 @@ impl State {
     }
 
     fn detach(&mut self, agent: &str, number_id: &str) -> Answered {
-        if !self.agents.contains_key(agent) {
+        if !self.agents.by_id.contains_key(agent) {
             return Err(agent_not_found(agent));
         }
         let Some(n) = self.number_mut(number_id) else {

@@ -17,8 +17,42 @@ use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
     method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
 };
-use crate::state::{now_micros, CallRec, Routed, State, Turn};
+use crate::state::{now_micros, Routed, State};
 use crate::time::{format_timestamp, rfc3339, rfc3339_opt};
+
+/// One turn of a call: who spoke (`agent` or `user`) and what was said.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Turn {
+    pub(crate) role: String,
+    pub(crate) content: String,
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// A call and its scripted course: `ringing`, then `in-progress` (one scripted turn per
+/// advance), then `completed` when the script runs out or the call is ended.
+#[derive(Debug, Clone)]
+pub(crate) struct CallRec {
+    pub(crate) id: String,
+    pub(crate) agent_id: Option<String>,
+    pub(crate) number_id: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) direction: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) ended_at: Option<DateTime<Utc>>,
+    pub(crate) turns: Vec<Turn>,
+    /// Turns still to come, as (role, content).
+    pub(crate) script: VecDeque<(String, String)>,
+    pub(crate) recording: bool,
+}
+
+/// The calls, in the order they started.
+#[derive(Debug, Default)]
+pub(crate) struct Calls {
+    pub(crate) list: Vec<CallRec>,
+    pub(crate) next: u64,
+}
 
 /// The call routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
@@ -29,7 +63,7 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
         ("POST", ["v1", "calls", id, "end"]) => state.end_call(id),
         ("GET", ["v1", "calls", id, "transcript"]) => state.transcript(id),
         ("GET", ["v1", "calls", id, "recording"]) => state.recording(id),
-        ("GET", ["v1", "agents", id, "calls"]) => match state.agents.contains_key(*id) {
+        ("GET", ["v1", "agents", id, "calls"]) => match state.agents.by_id.contains_key(*id) {
             true => state.list_calls(&req.query, |c| c.agent_id.as_deref() == Some(id)),
             false => Err(agent_not_found(id)),
         },
@@ -105,7 +139,7 @@ pub(super) fn transcript_since(
     call_id: &str,
     sent: usize,
 ) -> (Vec<(String, Value)>, bool) {
-    let Some(call) = state.calls.iter().find(|c| c.id == call_id) else {
+    let Some(call) = state.calls.list.iter().find(|c| c.id == call_id) else {
         return (Vec::new(), true);
     };
     let mut events: Vec<(String, Value)> = call
@@ -255,7 +289,7 @@ impl CallRec {
             agent_name: self
                 .agent_id
                 .as_ref()
-                .and_then(|a| state.agents.get(a))
+                .and_then(|a| state.agents.by_id.get(a))
                 .map(|a| a.name.as_str()),
             phone_number_id: &self.number_id,
             phone_number: state
@@ -299,7 +333,7 @@ impl CallRec {
 
 impl State {
     fn call_index(&self, id: &str) -> Option<usize> {
-        self.calls.iter().position(|c| c.id == id)
+        self.calls.list.iter().position(|c| c.id == id)
     }
 
     /// A page of calls (newest first) that pass `keep` and the query's filters.
@@ -314,6 +348,7 @@ impl State {
         let filter = |key: &str| query.get(key).map(String::as_str);
         let matching: Vec<&CallRec> = self
             .calls
+            .list
             .iter()
             .rev()
             .filter(|c| keep(c))
@@ -344,7 +379,7 @@ impl State {
         if !is_e164(&to) {
             return Err(invalid_body("toNumber", "must be an E.164 number"));
         }
-        if !self.agents.contains_key(&agent_id) {
+        if !self.agents.by_id.contains_key(&agent_id) {
             return Err(agent_not_found(&agent_id));
         }
         let attached = |id: &str| {
@@ -362,6 +397,7 @@ impl State {
             }
             None => self
                 .numbers
+                .list
                 .iter()
                 .find(|n| attached(&n.id))
                 .map(|n| n.id.clone())
@@ -393,9 +429,9 @@ impl State {
         }
         let greeting = opt_string(&req, "initialGreeting")?;
         let recording = !matches!(req.get("disableRecording"), Some(Value::Bool(true)));
-        self.next_call += 1;
+        self.calls.next += 1;
         let mut call = CallRec {
-            id: format!("call_sbx{:06}", self.next_call),
+            id: format!("call_sbx{:06}", self.calls.next),
             agent_id: Some(agent_id),
             number_id,
             from,
@@ -412,7 +448,7 @@ impl State {
             call.script.push_back(("agent".into(), g));
         }
         let out = call.to_json(self);
-        self.calls.push(call);
+        self.calls.list.push(call);
         ok(201, out)
     }
 
@@ -435,7 +471,7 @@ impl State {
         let Some(i) = self.call_index(id) else {
             return Err(call_not_found(id));
         };
-        let call = &self.calls[i];
+        let call = &self.calls.list[i];
         let deadline = req.arrived + Duration::from_secs(timeout);
         if wait && !call.is_over() && std::time::Instant::now() < deadline {
             return Ok(Answer {
@@ -452,7 +488,7 @@ impl State {
         let Some(i) = self.call_index(id) else {
             return Err(call_not_found(id));
         };
-        let call = &self.calls[i];
+        let call = &self.calls.list[i];
         if !call.is_over() && Instant::now() < deadline {
             return Ok(Answer {
                 wait_until: Some(deadline),
@@ -466,18 +502,18 @@ impl State {
         let Some(i) = self.call_index(id) else {
             return Err(call_not_found(id));
         };
-        if !self.calls[i].is_over() {
-            self.calls[i].finish();
+        if !self.calls.list[i].is_over() {
+            self.calls.list[i].finish();
             self.on_call_ended(id, "agent_hangup");
         }
-        ok(200, self.calls[i].to_json(self))
+        ok(200, self.calls.list[i].to_json(self))
     }
 
     fn transcript(&self, id: &str) -> Answered {
         let Some(i) = self.call_index(id) else {
             return Err(call_not_found(id));
         };
-        let turns: Vec<Value> = self.calls[i]
+        let turns: Vec<Value> = self.calls.list[i]
             .turns
             .iter()
             .map(|t| json!({"role": t.role, "content": t.content, "createdAt": format_timestamp(&t.at)}))
@@ -489,7 +525,7 @@ impl State {
         let Some(i) = self.call_index(id) else {
             return Err(call_not_found(id));
         };
-        let call = &self.calls[i];
+        let call = &self.calls.list[i];
         match call.ended_at {
             Some(end) if call.recording => {
                 let seconds = (end - call.started_at).num_milliseconds() as f64 / 1000.0;
@@ -519,9 +555,9 @@ impl State {
         };
         let (to, agent_id) = (number.phone_number.clone(), number.agent_id.clone());
         let script = script(&req)?;
-        self.next_call += 1;
+        self.calls.next += 1;
         let call = CallRec {
-            id: format!("call_sbx{:06}", self.next_call),
+            id: format!("call_sbx{:06}", self.calls.next),
             agent_id,
             number_id,
             from,
@@ -535,7 +571,7 @@ impl State {
             recording: true,
         };
         let out = call.to_json(self);
-        self.calls.push(call);
+        self.calls.list.push(call);
         ok(201, out)
     }
 
@@ -563,21 +599,21 @@ impl State {
     /// agent turns are skipped.
     pub fn advance_call(&mut self, id: &str, turn: Option<(String, String)>) -> Option<Value> {
         let i = self.call_index(id)?;
-        if self.has_webhook(self.calls[i].agent_id.as_deref()) && turn.is_none() {
-            let script = &mut self.calls[i].script;
+        if self.has_webhook(self.calls.list[i].agent_id.as_deref()) && turn.is_none() {
+            let script = &mut self.calls.list[i].script;
             while script.front().is_some_and(|(role, _)| role == "agent") {
                 script.pop_front();
             }
         }
-        let (turns, was_over) = (self.calls[i].turns.len(), self.calls[i].is_over());
-        self.calls[i].advance(turn);
-        let call = &self.calls[i];
+        let (turns, was_over) = (self.calls.list[i].turns.len(), self.calls.list[i].is_over());
+        self.calls.list[i].advance(turn);
+        let call = &self.calls.list[i];
         if call.turns.len() > turns && call.turns.last().is_some_and(|t| t.role != "agent") {
             self.on_caller_turn(id);
         }
-        if !was_over && self.calls[i].is_over() {
+        if !was_over && self.calls.list[i].is_over() {
             self.on_call_ended(id, "completed");
         }
-        Some(self.calls[i].to_json(self))
+        Some(self.calls.list[i].to_json(self))
     }
 }

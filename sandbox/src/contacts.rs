@@ -1,16 +1,41 @@
 //! The sandbox's contacts: `/v1/contacts...` (the address book, with the API's 409 for a
 //! number already in it) and a deterministic capabilities check.
 
+use crate::time::rfc3339;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
     envelope, int_query, invalid_body, invalid_query, is_e164, json_body, method_not_allowed, ok,
     opt_string, record, Answer, Answered,
 };
-use crate::state::{now_micros, ContactRec, Routed, State};
+use crate::state::{now_micros, Routed, State};
 use crate::time::format_timestamp;
+
+/// A contact of the address book, serialized as the API writes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ContactRec {
+    pub(crate) id: String,
+    pub(crate) phone_number: String,
+    pub(crate) name: String,
+    pub(crate) email: Option<String>,
+    pub(crate) notes: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
+    pub(crate) created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+/// The address book, in the order contacts were added.
+#[derive(Debug, Default)]
+pub(crate) struct Contacts {
+    pub(crate) list: Vec<ContactRec>,
+    pub(crate) next: u64,
+}
 
 /// The contact routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
@@ -18,15 +43,15 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
         ("GET", ["v1", "contacts"]) => state.list_contacts(&req.query),
         ("POST", ["v1", "contacts"]) => state.create_contact(req.body),
         ("GET", ["v1", "contacts", "capabilities"]) => capabilities(&req.query),
-        ("GET", ["v1", "contacts", id]) => match state.contacts.iter().find(|c| c.id == *id) {
+        ("GET", ["v1", "contacts", id]) => match state.contacts.list.iter().find(|c| c.id == *id) {
             Some(c) => ok(200, record(&c)),
             None => Err(contact_not_found(id)),
         },
         ("PATCH", ["v1", "contacts", id]) => state.update_contact(id, req.body),
         ("DELETE", ["v1", "contacts", id]) => {
-            let before = state.contacts.len();
-            state.contacts.retain(|c| c.id != *id);
-            match state.contacts.len() < before {
+            let before = state.contacts.list.len();
+            state.contacts.list.retain(|c| c.id != *id);
+            match state.contacts.list.len() < before {
                 true => Ok(Answer::empty(204)),
                 false => Err(contact_not_found(id)),
             }
@@ -105,6 +130,7 @@ fn fields(req: &Map<String, Value>) -> Result<[Option<String>; 4], Answer> {
 impl State {
     fn phone_taken(&self, phone: &str, except: Option<&str>) -> Option<Answer> {
         self.contacts
+            .list
             .iter()
             .any(|c| c.phone_number == phone && Some(c.id.as_str()) != except)
             .then(|| {
@@ -124,6 +150,7 @@ impl State {
         let search = query.get("search").map(|s| s.to_lowercase());
         let matching: Vec<&ContactRec> = self
             .contacts
+            .list
             .iter()
             .filter(|c| {
                 search
@@ -156,10 +183,10 @@ impl State {
         if let Some(conflict) = self.phone_taken(&phone, None) {
             return Err(conflict);
         }
-        self.next_contact += 1;
+        self.contacts.next += 1;
         let now = now_micros();
         let rec = ContactRec {
-            id: format!("ct_sbx{:06}", self.next_contact),
+            id: format!("ct_sbx{:06}", self.contacts.next),
             phone_number: phone,
             name,
             email,
@@ -168,7 +195,7 @@ impl State {
             updated_at: now,
         };
         let out = record(&rec);
-        self.contacts.push(rec);
+        self.contacts.list.push(rec);
         ok(201, out)
     }
 
@@ -178,7 +205,7 @@ impl State {
         if let Some(conflict) = phone.as_deref().and_then(|p| self.phone_taken(p, Some(id))) {
             return Err(conflict);
         }
-        let Some(c) = self.contacts.iter_mut().find(|c| c.id == id) else {
+        let Some(c) = self.contacts.list.iter_mut().find(|c| c.id == id) else {
             return Err(contact_not_found(id));
         };
         if let Some(p) = phone {

@@ -11,17 +11,47 @@ use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed, ok,
     opt_string, record, Answer, Answered,
 };
-use crate::state::{ConversationRec, MessageQuery, MessageRec, Routed, State};
+use crate::messages::{MessageQuery, MessageRec};
+use crate::state::{Routed, State};
 use crate::time::rfc3339;
+
+/// A thread between a number and a counterpart, or an iMessage group.
+#[derive(Debug, Clone)]
+pub(crate) struct ConversationRec {
+    pub(crate) id: String,
+    pub(crate) number_id: String,
+    /// The counterpart, or the group id for a group.
+    pub(crate) participant: String,
+    pub(crate) group: Option<Group>,
+    pub(crate) metadata: Map<String, Value>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) last_message_at: DateTime<Utc>,
+}
+
+/// An iMessage group's own fields.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) name: Option<String>,
+    pub(crate) members: Vec<String>,
+}
+
+/// The conversations, in the order they started.
+#[derive(Debug, Default)]
+pub(crate) struct Conversations {
+    pub(crate) list: Vec<ConversationRec>,
+    pub(crate) next: u64,
+}
 
 /// The conversation routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
         ("GET", ["v1", "conversations"]) => state.list_conversations(&req.query, None),
-        ("GET", ["v1", "agents", id, "conversations"]) => match state.agents.contains_key(*id) {
-            true => state.list_conversations(&req.query, Some(id)),
-            false => Err(agent_not_found(id)),
-        },
+        ("GET", ["v1", "agents", id, "conversations"]) => {
+            match state.agents.by_id.contains_key(*id) {
+                true => state.list_conversations(&req.query, Some(id)),
+                false => Err(agent_not_found(id)),
+            }
+        }
         ("GET", ["v1", "conversations", id]) => state.get_conversation(id, &req.query),
         ("PATCH", ["v1", "conversations", id]) => state.update_conversation(id, req.body),
         ("GET", ["v1", "conversations", id, "messages"]) => state.conversation_page(id, &req.query),
@@ -111,6 +141,7 @@ impl State {
             usize::try_from(int_query(query, "offset", 0, 0, i64::MAX)?).unwrap_or(usize::MAX);
         let mut all: Vec<&ConversationRec> = self
             .conversations
+            .list
             .iter()
             .filter(|c| {
                 agent.is_none_or(|a| {
@@ -158,7 +189,7 @@ impl State {
             Some(_) => return Err(invalid_body("metadata", "must be an object")),
         };
         let group_name = opt_string(&req, "group_name")?;
-        let Some(c) = self.conversations.iter_mut().find(|c| c.id == id) else {
+        let Some(c) = self.conversations.list.iter_mut().find(|c| c.id == id) else {
             return Err(conversation_not_found(id));
         };
         if let Some(name) = group_name {

@@ -12,7 +12,8 @@ use agentphone::webhook::{sign, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use serde_json::json;
 
 use crate::answer::{ok, Answered};
-use crate::state::{lock, Job, Store};
+use crate::state::{lock, Store};
+use crate::webhooks::Job;
 
 /// The most of a receiver's answer that is read (a voice reply is short).
 const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
@@ -84,7 +85,7 @@ pub(super) fn spawn_worker(store: Arc<Store>) -> std::io::Result<JoinHandle<()>>
                         return;
                     }
                     match state.next_job() {
-                        Ok(job) => break (job, state.webhook_settings.allow_remote),
+                        Ok(job) => break (job, state.webhooks.settings.allow_remote),
                         Err(next) => {
                             let wait = next.unwrap_or(Duration::from_secs(1));
                             state = store
@@ -134,7 +135,7 @@ pub(crate) fn test_now(store: &Store, agent: Option<&str>, body: &[u8]) -> Answe
     let (job, allow_remote) = {
         let mut state = lock(&store.state);
         let job = state.test_job(agent, body)?;
-        (job, state.webhook_settings.allow_remote)
+        (job, state.webhooks.settings.allow_remote)
     };
     let started = Instant::now();
     let outcome = post(&job, allow_remote);

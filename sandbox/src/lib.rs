@@ -91,7 +91,8 @@ use agentphone::{Call, Client, ClientBuilder, Error, Message};
 use answer::Answer;
 use http::{Limits, Server};
 use pipeline::{handle, route_to, Shared};
-use state::{lock, State, Store, WebhookSettings};
+use state::{lock, State, Store};
+use webhooks::WebhookSettings;
 
 /// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.
 #[derive(Clone, PartialEq)]
@@ -248,7 +249,7 @@ impl SandboxBuilder {
         let mut agents = self.agents;
         agents.push(DEFAULT_AGENT.to_string());
         let mut state = State::new(agents, self.number_limit);
-        state.webhook_settings = self.webhooks;
+        state.webhooks.settings = self.webhooks;
         let store = Arc::new(Store::new(state));
         let worker = delivery::spawn_worker(store.clone())?;
         let shared = Arc::new(Shared {

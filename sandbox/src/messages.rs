@@ -1,13 +1,199 @@
 //! The sandbox's outbound messages: `POST /v1/messages`, reactions, and
 //! `POST /sandbox/messages/{id}/status` to set a message's delivery status.
 
+use crate::answer::{int_query, invalid_query, record};
+use crate::time::{parse_timestamp, rfc3339, rfc3339_opt};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 use crate::answer::{
     agent_not_found, envelope, invalid_body, json_body, method_not_allowed, number_not_found, ok,
     opt_string, Answer, Answered,
 };
-use crate::state::{now_micros, Group, MessageRec, Routed, State};
+use crate::conversations::Group;
+use crate::state::{now_micros, Routed, State};
+
+/// A message, inbound or outbound, on a number and in a conversation.
+#[derive(Debug, Clone)]
+pub(crate) struct MessageRec {
+    pub(crate) id: String,
+    pub(crate) number_id: String,
+    pub(crate) conversation_id: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) body: String,
+    pub(crate) received_at: DateTime<Utc>,
+    /// `inbound` or `outbound`.
+    pub(crate) direction: &'static str,
+    /// `sms` or `imessage`: the number's type.
+    pub(crate) channel: String,
+    /// `received` (inbound); `sent`, `delivered` or `failed` (outbound).
+    pub(crate) status: String,
+    pub(crate) failure_reason: Option<String>,
+    pub(crate) delivered_at: Option<DateTime<Utc>>,
+    pub(crate) media_urls: Vec<String>,
+    pub(crate) reply_to: Option<String>,
+    pub(crate) reactions: Vec<Value>,
+}
+
+/// The fields both shapes of a message share.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageCommon<'a> {
+    id: &'a str,
+    body: &'a str,
+    #[serde(serialize_with = "rfc3339")]
+    received_at: DateTime<Utc>,
+    direction: &'a str,
+    channel: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    media_urls: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_reason: Option<&'a str>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
+    delivered_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_to: Option<ReplyTo<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplyTo<'a> {
+    message_id: &'a str,
+}
+
+/// A number's message (`GET /v1/numbers/{id}/messages`): `from_`, `to`, its conversation.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NumberMessage<'a> {
+    #[serde(rename = "from_")]
+    from: &'a str,
+    to: &'a str,
+    conversation_id: &'a str,
+    #[serde(flatten)]
+    common: MessageCommon<'a>,
+}
+
+/// A conversation's message: `fromNumber`, `toNumber`, its reactions.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConversationMessage<'a> {
+    from_number: &'a str,
+    to_number: &'a str,
+    reactions: &'a [Value],
+    #[serde(flatten)]
+    common: MessageCommon<'a>,
+}
+
+impl MessageRec {
+    fn common(&self) -> MessageCommon<'_> {
+        MessageCommon {
+            id: &self.id,
+            body: &self.body,
+            received_at: self.received_at,
+            direction: self.direction,
+            channel: &self.channel,
+            status: &self.status,
+            media_urls: &self.media_urls,
+            failure_reason: self.failure_reason.as_deref(),
+            delivered_at: self.delivered_at,
+            reply_to: self
+                .reply_to
+                .as_deref()
+                .map(|id| ReplyTo { message_id: id }),
+        }
+    }
+
+    /// The shape of a number's messages (`from_`, `to`).
+    pub(crate) fn to_number_json(&self) -> Value {
+        record(&NumberMessage {
+            from: &self.from,
+            to: &self.to,
+            conversation_id: &self.conversation_id,
+            common: self.common(),
+        })
+    }
+
+    /// The shape of a conversation's messages (`fromNumber`, `toNumber`).
+    pub(crate) fn to_conversation_json(&self) -> Value {
+        record(&ConversationMessage {
+            from_number: &self.from,
+            to_number: &self.to,
+            reactions: &self.reactions,
+            common: self.common(),
+        })
+    }
+}
+
+/// The query of a message list: `limit` (1 to 200, default 50), `before`, `after`.
+pub(crate) struct MessageQuery {
+    limit: usize,
+    before: Option<DateTime<Utc>>,
+    after: Option<DateTime<Utc>>,
+}
+
+impl MessageQuery {
+    /// Reads the query; a bad value is FastAPI's 422, as the API answers before anything else.
+    pub(crate) fn parse(query: &HashMap<String, String>) -> Result<MessageQuery, Answer> {
+        let limit = int_query(query, "limit", 50, 1, 200)? as usize;
+        let mut bounds = [None, None];
+        for (i, name) in ["before", "after"].iter().enumerate() {
+            if let Some(raw) = query.get(*name) {
+                bounds[i] = Some(parse_timestamp(raw).ok_or_else(|| {
+                    invalid_query(
+                        name,
+                        raw,
+                        "Input should be a valid datetime",
+                        "datetime_from_date_parsing",
+                    )
+                })?);
+            }
+        }
+        let [before, after] = bounds;
+        Ok(MessageQuery {
+            limit,
+            before,
+            after,
+        })
+    }
+
+    /// A page of `oldest_first`, newest first (equal times: the later arrival first).
+    pub(crate) fn page(
+        &self,
+        oldest_first: &[&MessageRec],
+        to_json: fn(&MessageRec) -> Value,
+    ) -> Answered {
+        let matching: Vec<&&MessageRec> = oldest_first
+            .iter()
+            .rev()
+            .filter(|m| self.before.is_none_or(|b| m.received_at < b))
+            .filter(|m| self.after.is_none_or(|a| m.received_at > a))
+            .collect();
+        let data: Vec<Value> = matching
+            .iter()
+            .take(self.limit)
+            .map(|m| to_json(m))
+            .collect();
+        ok(
+            200,
+            json!({"data": data, "hasMore": matching.len() > self.limit}),
+        )
+    }
+}
+
+/// Every message, by the number it is on.
+#[derive(Debug, Default)]
+pub(crate) struct Messages {
+    /// Each number's messages, oldest first (by `receivedAt`, then by arrival).
+    pub(crate) by_number: HashMap<String, Vec<MessageRec>>,
+    pub(crate) next: u64,
+}
 
 /// Reactions the API names; an emoji (any non-ASCII text) is accepted too.
 const REACTIONS: [&str; 6] = ["love", "like", "dislike", "laugh", "emphasize", "question"];
@@ -50,13 +236,14 @@ fn string_list(obj: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>
 impl State {
     /// The number a send goes out from: by agent, number id or phone number.
     fn sender(&self, req: &Map<String, Value>) -> Result<String, Answer> {
-        let active = |n: &&crate::state::NumberRec| n.status == "active";
+        let active = |n: &&crate::numbers::NumberRec| n.status == "active";
         if let Some(agent) = opt_string(req, "agent_id")? {
-            if !self.agents.contains_key(&agent) {
+            if !self.agents.by_id.contains_key(&agent) {
                 return Err(agent_not_found(&agent));
             }
             return self
                 .numbers
+                .list
                 .iter()
                 .filter(active)
                 .find(|n| n.agent_id.as_deref() == Some(agent.as_str()))
@@ -73,6 +260,7 @@ impl State {
         if let Some(phone) = opt_string(req, "from_number")? {
             return self
                 .numbers
+                .list
                 .iter()
                 .filter(active)
                 .find(|n| n.phone_number == phone)
@@ -120,6 +308,7 @@ impl State {
             (Some(to), None) if to.starts_with("grp_") => {
                 let c = self
                     .conversations
+                    .list
                     .iter()
                     .find(|c| c.number_id == number_id && c.participant == to)
                     .ok_or_else(|| {
@@ -143,7 +332,7 @@ impl State {
                 ))
             }
             (None, Some(members)) => {
-                let group_id = format!("grp_sbx{:06}", self.next_conversation + 1);
+                let group_id = format!("grp_sbx{:06}", self.conversations.next + 1);
                 let c = self.conversation_for(&number_id, &group_id, at);
                 c.group = Some(Group {
                     name: None,
@@ -194,8 +383,8 @@ impl State {
             }
             Err(a) => return Err(a),
         };
-        let reaction_id = format!("rxn_{message_id}_{}", self.next_message + 1);
-        self.next_message += 1;
+        let reaction_id = format!("rxn_{message_id}_{}", self.messages.next + 1);
+        self.messages.next += 1;
         let Some(m) = self.message_mut(message_id) else {
             return Err(message_not_found(message_id));
         };

@@ -1,17 +1,69 @@
 //! The sandbox's phone numbers and their messages: `/v1/numbers...`, and
 //! `POST /sandbox/numbers/{id}/messages` to deliver an inbound SMS.
 
+use crate::time::{rfc3339, rfc3339_opt};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::answer::{
     agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
     method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
 };
-use crate::state::{now_micros, MessageQuery, MessageRec, NumberRec, Routed, State};
+use crate::messages::{MessageQuery, MessageRec};
+use crate::state::{now_micros, Routed, State};
 use crate::time::parse_timestamp;
+
+/// A number, serialized as the API writes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NumberRec {
+    pub(crate) id: String,
+    pub(crate) phone_number: String,
+    pub(crate) country: String,
+    pub(crate) status: &'static str,
+    pub(crate) agent_id: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) number_type: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub(crate) created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) external_id: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) imessage_type: Option<String>,
+    /// The iMessage contact card, when set (served by its own route).
+    #[serde(skip)]
+    pub(crate) contact_card: Option<Value>,
+}
+
+/// The numbers, in the order they were bought, and the account's limit.
+#[derive(Debug)]
+pub(crate) struct Numbers {
+    pub(crate) list: Vec<NumberRec>,
+    /// Where each id is in `list`.
+    pub(crate) index: HashMap<String, usize>,
+    pub(crate) next: u64,
+    /// The most active numbers at once.
+    pub(crate) limit: usize,
+}
+
+impl Numbers {
+    pub(crate) fn new(limit: usize) -> Numbers {
+        Numbers {
+            list: Vec::new(),
+            index: HashMap::new(),
+            next: 0,
+            limit,
+        }
+    }
+}
 
 /// The number routes.
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
@@ -189,7 +241,11 @@ impl State {
     }
 
     fn active_count(&self) -> usize {
-        self.numbers.iter().filter(|n| n.status == "active").count()
+        self.numbers
+            .list
+            .iter()
+            .filter(|n| n.status == "active")
+            .count()
     }
 
     fn create(&mut self, body: &[u8]) -> Answered {
@@ -241,23 +297,23 @@ impl State {
         };
         let agent_id = values["agentId"].clone();
         if let Some(a) = &agent_id {
-            if !self.agents.contains_key(a) {
+            if !self.agents.by_id.contains_key(a) {
                 return Err(agent_not_found(a));
             }
         }
-        if self.active_count() >= self.number_limit {
+        if self.active_count() >= self.numbers.limit {
             return Err(envelope(
                 400,
                 "VALIDATION_ERROR_NUMBER_LIMIT",
                 &format!(
                     "Self-serve accounts can have at most {} active phone numbers; release one first",
-                    self.number_limit
+                    self.numbers.limit
                 ),
                 Value::Null,
             ));
         }
-        self.next_number += 1;
-        let n = self.next_number;
+        self.numbers.next += 1;
+        let n = self.numbers.next;
         let phone_number = if prefix == "+44" {
             // Ofcom's range reserved for drama: never a real subscriber.
             format!("+447700{:06}", 900_000 + n % 1000)
@@ -280,8 +336,10 @@ impl State {
             contact_card: None,
         };
         let out = record(&rec);
-        self.index.insert(rec.id.clone(), self.numbers.len());
-        self.numbers.push(rec);
+        self.numbers
+            .index
+            .insert(rec.id.clone(), self.numbers.list.len());
+        self.numbers.list.push(rec);
         ok(201, out)
     }
 
@@ -290,6 +348,7 @@ impl State {
         let offset = int_query(query, "offset", 0, 0, i64::MAX)?;
         let active: Vec<&NumberRec> = self
             .numbers
+            .list
             .iter()
             .filter(|n| n.status == "active")
             .collect();
@@ -335,7 +394,13 @@ impl State {
         if self.number(id).is_none() {
             return Err(number_not_found(id));
         }
-        let all: Vec<&MessageRec> = self.messages.get(id).into_iter().flatten().collect();
+        let all: Vec<&MessageRec> = self
+            .messages
+            .by_number
+            .get(id)
+            .into_iter()
+            .flatten()
+            .collect();
         query.page(&all, MessageRec::to_number_json)
     }
 

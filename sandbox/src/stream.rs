@@ -18,7 +18,12 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// `GET /v1/calls/{id}/transcript/stream`: `connected`, the turns so far, then each new one as
 /// it is played, then `ended`; a heartbeat comment whenever 15 s pass quietly.
 pub(crate) fn transcript(store: &Arc<Store>, call_id: String, request_id: String) -> Reply {
-    if lock(&store.state).calls.iter().all(|c| c.id != call_id) {
+    if lock(&store.state)
+        .calls
+        .list
+        .iter()
+        .all(|c| c.id != call_id)
+    {
         let answer = envelope(
             404,
             "CALL_NOT_FOUND",

@@ -34,12 +34,18 @@ impl State {
     fn activity(&self) -> (Times, Times, Times) {
         let messages = self
             .messages
+            .by_number
             .values()
             .flatten()
             .map(|m| m.received_at)
             .collect();
-        let calls = self.calls.iter().map(|c| c.started_at).collect();
-        let webhooks = self.deliveries.iter().map(|d| d.created_at).collect();
+        let calls = self.calls.list.iter().map(|c| c.started_at).collect();
+        let webhooks = self
+            .webhooks
+            .deliveries
+            .iter()
+            .map(|d| d.created_at)
+            .collect();
         (messages, calls, webhooks)
     }
 
@@ -51,13 +57,20 @@ impl State {
                 .filter(|t| **t >= now - Duration::days(days))
                 .count()
         };
-        let active = self.numbers.iter().filter(|n| n.status == "active").count();
+        let active = self
+            .numbers
+            .list
+            .iter()
+            .filter(|n| n.status == "active")
+            .count();
         let succeeded = self
+            .webhooks
             .deliveries
             .iter()
             .filter(|d| d.status == "success")
             .count();
         let failed = self
+            .webhooks
             .deliveries
             .iter()
             .filter(|d| d.status == "failed")
@@ -66,11 +79,11 @@ impl State {
         ok(
             200,
             json!({
-                "plan": {"name": "sandbox", "limits": {"numbers": self.number_limit,
+                "plan": {"name": "sandbox", "limits": {"numbers": self.numbers.limit,
                     "messagesPerMonth": null, "voiceMinutesPerMonth": null,
                     "maxCallDurationMinutes": null, "concurrentCalls": null}},
-                "numbers": {"used": active, "limit": self.number_limit,
-                            "remaining": self.number_limit.saturating_sub(active)},
+                "numbers": {"used": active, "limit": self.numbers.limit,
+                            "remaining": self.numbers.limit.saturating_sub(active)},
                 "stats": {
                     "totalMessages": messages.len(), "messagesLast24h": since(&messages, 1),
                     "messagesLast7d": since(&messages, 7), "messagesLast30d": since(&messages, 30),
@@ -156,15 +169,16 @@ impl State {
     fn by_number(&self) -> Answered {
         let data: Vec<Value> = self
             .numbers
+            .list
             .iter()
             .map(|n| {
-                let agent = n.agent_id.as_ref().and_then(|a| self.agents.get(a));
+                let agent = n.agent_id.as_ref().and_then(|a| self.agents.by_id.get(a));
                 json!({
                     "numberId": n.id, "phoneNumber": n.phone_number, "country": n.country,
                     "status": n.status, "agentId": n.agent_id,
                     "agentName": agent.map(|a| a.name.clone()),
-                    "messages": self.messages.get(&n.id).map_or(0, Vec::len),
-                    "calls": self.calls.iter().filter(|c| c.number_id == n.id).count(),
+                    "messages": self.messages.by_number.get(&n.id).map_or(0, Vec::len),
+                    "calls": self.calls.list.iter().filter(|c| c.number_id == n.id).count(),
                 })
             })
             .collect();
@@ -189,20 +203,20 @@ impl State {
         let now = now_micros();
         let start = now - Duration::days(days);
         let mut rows: BTreeMap<&str, (usize, usize, f64)> = BTreeMap::new();
-        for a in self.agents.keys() {
+        for a in self.agents.by_id.keys() {
             rows.insert(a, (0, 0, 0.0));
         }
-        for n in &self.numbers {
+        for n in &self.numbers.list {
             let Some(agent) = n.agent_id.as_deref() else {
                 continue;
             };
-            let messages = self.messages.get(&n.id).into_iter().flatten();
+            let messages = self.messages.by_number.get(&n.id).into_iter().flatten();
             let count = messages.filter(|m| m.received_at >= start).count();
             if let Some(row) = rows.get_mut(agent) {
                 row.0 += count;
             }
         }
-        for c in self.calls.iter().filter(|c| c.started_at >= start) {
+        for c in self.calls.list.iter().filter(|c| c.started_at >= start) {
             let Some(agent) = c.agent_id.as_deref() else {
                 continue;
             };
@@ -216,7 +230,7 @@ impl State {
         let data: Vec<Value> = rows
             .into_iter()
             .map(|(id, (messages, calls, seconds))| {
-                json!({"agentId": id, "agentName": self.agents.get(id).map(|a| a.name.clone()),
+                json!({"agentId": id, "agentName": self.agents.by_id.get(id).map(|a| a.name.clone()),
                        "messages": messages, "calls": calls, "totalSeconds": seconds,
                        "isOrphan": false})
             })

@@ -5,18 +5,115 @@
 //!
 //! An event goes to the agent's webhook when it has one, else to the project's; never both.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::time::{rfc3339, rfc3339_opt};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
     agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, record, Answer,
     Answered,
 };
-use crate::state::{now_micros, DeliveryRec, Job, MessageRec, Routed, State, Turn, WebhookRec};
+use crate::calls::Turn;
+use crate::messages::MessageRec;
+use crate::state::{now_micros, Routed, State};
 use crate::time::format_timestamp;
 use agentphone::webhook::VoiceReply;
+
+/// A webhook: where events go and the secret they are signed with, serialized as the API
+/// writes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WebhookRec {
+    pub(crate) id: String,
+    pub(crate) url: String,
+    pub(crate) secret: String,
+    /// `active`: a webhook that is set is in use.
+    pub(crate) status: &'static str,
+    pub(crate) context_limit: u32,
+    pub(crate) timeout: u32,
+    #[serde(serialize_with = "rfc3339")]
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// One event's deliveries: its log entry, updated on each attempt, serialized as the API's
+/// delivery log writes it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeliveryRec {
+    pub(crate) id: String,
+    pub(crate) message_id: Option<String>,
+    pub(crate) event_type: String,
+    pub(crate) channel: Option<String>,
+    /// `pending`, `success` or `failed`.
+    pub(crate) status: &'static str,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) error_message: Option<String>,
+    pub(crate) response_body: Option<String>,
+    pub(crate) attempt_count: u32,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub(crate) last_attempt_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub(crate) next_retry_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// An event waiting to be delivered (or delivered again).
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    /// The delivery log entry, and the `X-Webhook-ID` (the same on every attempt).
+    pub(crate) delivery_id: String,
+    pub(crate) url: String,
+    pub(crate) secret: String,
+    pub(crate) timeout: Duration,
+    pub(crate) body: Vec<u8>,
+    /// Attempts made so far.
+    pub(crate) attempts: u32,
+    pub(crate) not_before: Instant,
+    /// For a voice turn: the call whose next agent turn is the receiver's answer.
+    pub(crate) call_id: Option<String>,
+}
+
+/// How the sandbox delivers webhooks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WebhookSettings {
+    /// The first retry's delay; each next one doubles it.
+    pub(crate) retry_delay: Duration,
+    /// Deliver to hosts other than loopback (off: the sandbox never forwards requests out).
+    pub(crate) allow_remote: bool,
+}
+
+/// The webhooks set, what was delivered, and what waits to be.
+#[derive(Debug)]
+pub(crate) struct Webhooks {
+    pub(crate) project: Option<WebhookRec>,
+    pub(crate) by_agent: HashMap<String, WebhookRec>,
+    pub(crate) deliveries: Vec<DeliveryRec>,
+    pub(crate) outbox: VecDeque<Job>,
+    /// The receivers (URLs) with a delivery under way: one at a time each, so that a slow
+    /// receiver holds up only its own events.
+    pub(crate) in_flight: HashSet<String>,
+    pub(crate) settings: WebhookSettings,
+    pub(crate) next_delivery: u64,
+}
+
+impl Webhooks {
+    pub(crate) fn new(settings: WebhookSettings) -> Webhooks {
+        Webhooks {
+            project: None,
+            by_agent: HashMap::new(),
+            deliveries: Vec::new(),
+            outbox: VecDeque::new(),
+            in_flight: HashSet::new(),
+            settings,
+            next_delivery: 0,
+        }
+    }
+}
 
 /// Attempts per event, the first included (as the API: 6 over about a day).
 pub const MAX_ATTEMPTS: u32 = 6;
@@ -25,35 +122,35 @@ pub const MAX_ATTEMPTS: u32 = 6;
 /// [`State::test_job`]).
 pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     let answer = match (req.method, req.segments.as_slice()) {
-        ("GET", ["v1", "webhooks"]) => ok(200, webhook_json(state.project_webhook.as_ref())),
+        ("GET", ["v1", "webhooks"]) => ok(200, webhook_json(state.webhooks.project.as_ref())),
         ("POST", ["v1", "webhooks"]) => match new_webhook(req.body) {
-            Ok(w) => ok(200, webhook_json(Some(state.project_webhook.insert(w)))),
+            Ok(w) => ok(200, webhook_json(Some(state.webhooks.project.insert(w)))),
             Err(a) => Err(a),
         },
         ("DELETE", ["v1", "webhooks"]) => {
-            let had = state.project_webhook.take().is_some();
+            let had = state.webhooks.project.take().is_some();
             ok(200, json!({"success": had}))
         }
         ("GET", ["v1", "webhooks", "deliveries"]) => state.deliveries_page(&req.query),
         ("GET", ["v1", "webhooks", "deliveries", "stats"]) => state.delivery_stats(&req.query),
-        ("GET", ["v1", "agents", id, "webhook"]) => match state.agents.contains_key(*id) {
-            true => ok(200, webhook_json(state.agent_webhooks.get(*id))),
+        ("GET", ["v1", "agents", id, "webhook"]) => match state.agents.by_id.contains_key(*id) {
+            true => ok(200, webhook_json(state.webhooks.by_agent.get(*id))),
             false => Err(agent_not_found(id)),
         },
-        ("POST", ["v1", "agents", id, "webhook"]) => match state.agents.contains_key(*id) {
+        ("POST", ["v1", "agents", id, "webhook"]) => match state.agents.by_id.contains_key(*id) {
             true => match new_webhook(req.body) {
                 Ok(w) => {
-                    state.agent_webhooks.insert(id.to_string(), w.clone());
+                    state.webhooks.by_agent.insert(id.to_string(), w.clone());
                     ok(200, webhook_json(Some(&w)))
                 }
                 Err(a) => Err(a),
             },
             false => Err(agent_not_found(id)),
         },
-        ("DELETE", ["v1", "agents", id, "webhook"]) => match state.agents.contains_key(*id) {
+        ("DELETE", ["v1", "agents", id, "webhook"]) => match state.agents.by_id.contains_key(*id) {
             true => ok(
                 200,
-                json!({"success": state.agent_webhooks.remove(*id).is_some()}),
+                json!({"success": state.webhooks.by_agent.remove(*id).is_some()}),
             ),
             false => Err(agent_not_found(id)),
         },
@@ -135,8 +232,8 @@ impl State {
     /// The webhook an agent's events go to: its own, else the project's.
     fn webhook_for(&self, agent: Option<&str>) -> Option<&WebhookRec> {
         agent
-            .and_then(|a| self.agent_webhooks.get(a))
-            .or(self.project_webhook.as_ref())
+            .and_then(|a| self.webhooks.by_agent.get(a))
+            .or(self.webhooks.project.as_ref())
     }
 
     /// Whether an agent's events have somewhere to go.
@@ -150,7 +247,7 @@ impl State {
             return;
         };
         let job = self.new_delivery(&webhook, &envelope, call_id);
-        self.outbox.push_back(job);
+        self.webhooks.outbox.push_back(job);
     }
 
     /// A delivery log entry and its first attempt.
@@ -160,10 +257,10 @@ impl State {
         envelope: &Value,
         call_id: Option<String>,
     ) -> Job {
-        self.next_delivery += 1;
-        let id = format!("whd_sbx{:06}", self.next_delivery);
+        self.webhooks.next_delivery += 1;
+        let id = format!("whd_sbx{:06}", self.webhooks.next_delivery);
         let data = &envelope["data"];
-        self.deliveries.push(DeliveryRec {
+        self.webhooks.deliveries.push(DeliveryRec {
             id: id.clone(),
             message_id: data["messageId"].as_str().map(str::to_string),
             event_type: envelope["event"].as_str().unwrap_or_default().to_string(),
@@ -218,7 +315,7 @@ impl State {
     /// `agent.message` on the voice channel for what the caller just said; the receiver's
     /// answer becomes the agent's next turn.
     pub(super) fn on_caller_turn(&mut self, call_id: &str) {
-        let Some(call) = self.calls.iter().find(|c| c.id == call_id) else {
+        let Some(call) = self.calls.list.iter().find(|c| c.id == call_id) else {
             return;
         };
         let Some(turn) = call.turns.last() else {
@@ -249,7 +346,7 @@ impl State {
 
     /// `agent.call_ended` with the whole transcript.
     pub(super) fn on_call_ended(&mut self, call_id: &str, reason: &str) {
-        let Some(call) = self.calls.iter().find(|c| c.id == call_id) else {
+        let Some(call) = self.calls.list.iter().find(|c| c.id == call_id) else {
             return;
         };
         let transcript: Vec<Value> = call
@@ -275,7 +372,7 @@ impl State {
     /// webhook to test.
     pub(super) fn test_job(&mut self, agent: Option<&str>, body: &[u8]) -> Result<Job, Answer> {
         if let Some(a) = agent {
-            if !self.agents.contains_key(a) {
+            if !self.agents.by_id.contains_key(a) {
                 return Err(agent_not_found(a));
             }
         }
@@ -285,8 +382,8 @@ impl State {
             json_body(body)?
         };
         let webhook = match agent {
-            Some(a) => self.agent_webhooks.get(a).cloned(),
-            None => self.project_webhook.clone(),
+            Some(a) => self.webhooks.by_agent.get(a).cloned(),
+            None => self.webhooks.project.clone(),
         }
         .ok_or_else(|| {
             crate::answer::envelope(404, "WEBHOOK_NOT_FOUND", "No webhook is set", Value::Null)
@@ -294,11 +391,11 @@ impl State {
         let field = |k: &str, default: &str| {
             opt_string(&req, k).map(|v| v.unwrap_or_else(|| default.to_string()))
         };
-        self.next_message += 1;
+        self.messages.next += 1;
         let envelope = json!({
             "event": "agent.message", "channel": field("channel", "sms")?, "test": true,
             "timestamp": format_timestamp(&now_micros()), "agentId": agent,
-            "data": {"messageId": format!("msg_test{:06}", self.next_message),
+            "data": {"messageId": format!("msg_test{:06}", self.messages.next),
                      "from": field("from", "+15550000000")?, "to": field("to", "+15550000001")?,
                      "message": field("message", "This is a test event from the sandbox")?,
                      "direction": "inbound", "receivedAt": format_timestamp(&now_micros())},
@@ -313,18 +410,20 @@ impl State {
     /// (see [`State::delivery_done`]); else how long until the next one is due.
     pub(super) fn next_job(&mut self) -> Result<Job, Option<Duration>> {
         let now = Instant::now();
-        let idle = |j: &Job| !self.in_flight.contains(&j.url);
+        let idle = |j: &Job| !self.webhooks.in_flight.contains(&j.url);
         match self
+            .webhooks
             .outbox
             .iter()
             .position(|j| j.not_before <= now && idle(j))
         {
             Some(i) => {
-                let job = self.outbox.remove(i).expect("index in range");
-                self.in_flight.insert(job.url.clone());
+                let job = self.webhooks.outbox.remove(i).expect("index in range");
+                self.webhooks.in_flight.insert(job.url.clone());
                 Ok(job)
             }
             None => Err(self
+                .webhooks
                 .outbox
                 .iter()
                 .filter(|j| idle(j))
@@ -335,7 +434,7 @@ impl State {
 
     /// The delivery to `url` that [`State::next_job`] handed out is over.
     pub(super) fn delivery_done(&mut self, url: &str) {
-        self.in_flight.remove(url);
+        self.webhooks.in_flight.remove(url);
     }
 
     /// Records an attempt's outcome (the receiver's status and body, or why nothing came
@@ -344,8 +443,13 @@ impl State {
         job.attempts += 1;
         let success = matches!(&outcome, Ok((status, _)) if (200..300).contains(status));
         let retry = !success && job.attempts < MAX_ATTEMPTS;
-        let delay = self.webhook_settings.retry_delay * 2u32.saturating_pow(job.attempts - 1);
-        if let Some(d) = self.deliveries.iter_mut().find(|d| d.id == job.delivery_id) {
+        let delay = self.webhooks.settings.retry_delay * 2u32.saturating_pow(job.attempts - 1);
+        if let Some(d) = self
+            .webhooks
+            .deliveries
+            .iter_mut()
+            .find(|d| d.id == job.delivery_id)
+        {
             d.attempt_count = job.attempts;
             d.last_attempt_at = Some(now_micros());
             match &outcome {
@@ -374,7 +478,7 @@ impl State {
             }
         } else if retry {
             job.not_before = Instant::now() + delay;
-            self.outbox.push_back(job);
+            self.webhooks.outbox.push_back(job);
         }
     }
 
@@ -383,7 +487,7 @@ impl State {
         let Some(reply) = VoiceReply::parse(body) else {
             return; // not a reply: the caller hears silence
         };
-        let Some(call) = self.calls.iter_mut().find(|c| c.id == call_id) else {
+        let Some(call) = self.calls.list.iter_mut().find(|c| c.id == call_id) else {
             return;
         };
         if call.ended_at.is_some() {
@@ -413,6 +517,7 @@ impl State {
         };
         let since = (hours > 0).then(|| now_micros() - chrono::Duration::hours(hours));
         let matching: Vec<&DeliveryRec> = self
+            .webhooks
             .deliveries
             .iter()
             .rev()
@@ -434,6 +539,7 @@ impl State {
         let hours = crate::answer::int_query(query, "hours", 24, 1, 24 * 365)?;
         let since = now_micros() - chrono::Duration::hours(hours);
         let recent: Vec<&DeliveryRec> = self
+            .webhooks
             .deliveries
             .iter()
             .filter(|d| d.created_at >= since)
