@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
+    self, agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
     number_not_found, ok, opt_string, record, Answer, Answered,
 };
 use crate::state::{now_micros, Routed, State};
@@ -256,12 +256,15 @@ impl State {
     }
 
     fn attach(&mut self, agent: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let number_id = match opt_string(&req, "numberId") {
-            Ok(Some(id)) => id,
-            Ok(None) => return Err(invalid_body("numberId", "is required")),
-            Err(a) => return Err(a),
-        };
+        /// The body of an attach.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Attach {
+            #[serde(default)]
+            number_id: Option<String>,
+        }
+        let Attach { number_id } = answer::body(body)?;
+        let number_id = number_id.ok_or_else(|| invalid_body("numberId", "is required"))?;
         if !self.agents.by_id.contains_key(agent) {
             return Err(agent_not_found(agent));
         }

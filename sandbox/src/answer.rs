@@ -104,6 +104,26 @@ pub(super) fn json_body(body: &[u8]) -> Result<Map<String, Value>, Answer> {
     }
 }
 
+/// A request body read into `T` by its derived `Deserialize`, with the API's errors: an empty
+/// body is `{}`; a body that is not a JSON object, or a field of the wrong type, is the 400 that
+/// names it (`externalId: must be a string`). When several fields are wrong, the first in
+/// alphabetical order is named. Unknown fields are ignored, as the API ignores them.
+pub(super) fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Answer> {
+    let object = Value::Object(json_body(bytes)?);
+    serde_path_to_error::deserialize(object).map_err(|e| {
+        let field = e.path().to_string();
+        let message = e.inner().to_string();
+        let rule = match message.split_once("expected ") {
+            Some((_, "a string")) => "must be a string".to_string(),
+            Some((_, "a boolean")) => "must be a boolean".to_string(),
+            Some((_, "a sequence")) => "must be a list".to_string(),
+            Some((_, "a map")) => "must be an object".to_string(),
+            _ => message,
+        };
+        invalid_body(&field, &rule)
+    })
+}
+
 pub(super) fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, Answer> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),

@@ -10,11 +10,11 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
+    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
     method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
 };
 use crate::state::{now_micros, Routed, State};
@@ -576,11 +576,23 @@ impl State {
     }
 
     fn sandbox_advance(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let turn = match (opt_string(&req, "role"), opt_string(&req, "content")) {
-            (Ok(Some(role)), Ok(Some(content))) => Some((role, content)),
-            (Ok(None), Ok(None)) => None,
-            (Err(a), _) | (_, Err(a)) => return Err(a),
+        /// The body of an advance: the turn to play, or nothing.
+        #[derive(Deserialize)]
+        struct Advance {
+            #[serde(default)]
+            role: Option<String>,
+            #[serde(default)]
+            content: Option<String>,
+        }
+        let turn = match answer::body(body)? {
+            Advance {
+                role: Some(role),
+                content: Some(content),
+            } => Some((role, content)),
+            Advance {
+                role: None,
+                content: None,
+            } => None,
             _ => {
                 return Err(invalid_body(
                     "role",

@@ -5,12 +5,12 @@ use crate::time::rfc3339;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use crate::answer::{
-    envelope, int_query, invalid_body, invalid_query, is_e164, json_body, method_not_allowed, ok,
-    opt_string, record, Answer, Answered,
+    self, envelope, int_query, invalid_body, invalid_query, is_e164, method_not_allowed, ok,
+    record, Answer, Answered,
 };
 use crate::state::{now_micros, Routed, State};
 use crate::time::format_timestamp;
@@ -112,19 +112,34 @@ fn capabilities(query: &HashMap<String, String>) -> Answered {
 }
 
 /// The fields of a create or update, checked.
-fn fields(req: &Map<String, Value>) -> Result<[Option<String>; 4], Answer> {
-    let phone = match opt_string(req, "phoneNumber")? {
+fn fields(body: &[u8]) -> Result<[Option<String>; 4], Answer> {
+    let ContactBody {
+        phone_number,
+        name,
+        email,
+        notes,
+    } = answer::body(body)?;
+    let phone = match phone_number {
         Some(p) => Some(
             normalize(&p).ok_or_else(|| invalid_body("phoneNumber", "is not a phone number"))?,
         ),
         None => None,
     };
-    Ok([
-        phone,
-        opt_string(req, "name")?,
-        opt_string(req, "email")?,
-        opt_string(req, "notes")?,
-    ])
+    Ok([phone, name, email, notes])
+}
+
+/// The body of a contact's create or update.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactBody {
+    #[serde(default)]
+    phone_number: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
 }
 
 impl State {
@@ -172,8 +187,7 @@ impl State {
     }
 
     fn create_contact(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let [phone, name, email, notes] = fields(&req)?;
+        let [phone, name, email, notes] = fields(body)?;
         let (Some(phone), Some(name)) = (phone, name) else {
             return Err(invalid_body(
                 "phoneNumber",
@@ -200,8 +214,7 @@ impl State {
     }
 
     fn update_contact(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let [phone, name, email, notes] = fields(&req)?;
+        let [phone, name, email, notes] = fields(body)?;
         if let Some(conflict) = phone.as_deref().and_then(|p| self.phone_taken(p, Some(id))) {
             return Err(conflict);
         }

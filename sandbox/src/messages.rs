@@ -1,10 +1,10 @@
 //! The sandbox's outbound messages: `POST /v1/messages`, reactions, and
 //! `POST /sandbox/messages/{id}/status` to set a message's delivery status.
 
-use crate::answer::{int_query, invalid_query, record};
+use crate::answer::{self, int_query, invalid_query, record};
 use crate::time::{parse_timestamp, rfc3339, rfc3339_opt};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -412,13 +412,20 @@ impl State {
     }
 
     fn sandbox_status(&mut self, message_id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let (status, reason) = match (
-            opt_string(&req, "status"),
-            opt_string(&req, "failureReason"),
-        ) {
-            (Ok(Some(s)), Ok(r)) if ["sent", "delivered", "failed"].contains(&s.as_str()) => (s, r),
-            (Err(a), _) | (_, Err(a)) => return Err(a),
+        /// The body of a status change.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct StatusChange {
+            #[serde(default)]
+            status: Option<String>,
+            #[serde(default)]
+            failure_reason: Option<String>,
+        }
+        let (status, reason) = match answer::body(body)? {
+            StatusChange {
+                status: Some(s),
+                failure_reason: r,
+            } if ["sent", "delivered", "failed"].contains(&s.as_str()) => (s, r),
             _ => return Err(invalid_body("status", "must be sent, delivered or failed")),
         };
         match self.set_message_status(message_id, &status, reason) {

@@ -5,11 +5,11 @@ use crate::time::{rfc3339, rfc3339_opt};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::answer::{
-    agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
+    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
     method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
 };
 use crate::messages::{MessageQuery, MessageRec};
@@ -190,15 +190,25 @@ fn lookup(query: &HashMap<String, String>) -> Answered {
 
 impl State {
     fn update_number(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let external = opt_string(&req, "externalId")?;
-        let expires = match opt_string(&req, "expiresAt") {
-            Ok(None) => None,
-            Ok(Some(s)) => match parse_timestamp(&s) {
-                Some(t) => Some(t),
-                None => return Err(invalid_body("expiresAt", "must be an ISO 8601 date-time")),
-            },
-            Err(a) => return Err(a),
+        /// The body of a number's update.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Update {
+            #[serde(default)]
+            external_id: Option<String>,
+            #[serde(default)]
+            expires_at: Option<String>,
+        }
+        let Update {
+            external_id: external,
+            expires_at,
+        } = answer::body(body)?;
+        let expires = match expires_at {
+            None => None,
+            Some(s) => Some(
+                parse_timestamp(&s)
+                    .ok_or_else(|| invalid_body("expiresAt", "must be an ISO 8601 date-time"))?,
+            ),
         };
         let Some(n) = self.number_mut(id) else {
             return Err(number_not_found(id));
@@ -213,16 +223,26 @@ impl State {
     }
 
     fn set_contact_card(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let field = |k: &str| opt_string(&req, k);
-        let (first, last, display, avatar) = match (
-            field("firstName"),
-            field("lastName"),
-            field("displayName"),
-            field("avatarUrl"),
-        ) {
-            (Ok(Some(f)), Ok(Some(l)), Ok(d), Ok(a)) => (f, l, d, a),
-            (Err(a), ..) | (_, Err(a), ..) | (.., Err(a), _) | (.., Err(a)) => return Err(a),
+        /// The body of a contact card.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Card {
+            #[serde(default)]
+            first_name: Option<String>,
+            #[serde(default)]
+            last_name: Option<String>,
+            #[serde(default)]
+            display_name: Option<String>,
+            #[serde(default)]
+            avatar_url: Option<String>,
+        }
+        let (first, last, display, avatar) = match answer::body(body)? {
+            Card {
+                first_name: Some(f),
+                last_name: Some(l),
+                display_name: d,
+                avatar_url: a,
+            } => (f, l, d, a),
             _ => {
                 return Err(invalid_body(
                     "firstName",
