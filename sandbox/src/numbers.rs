@@ -425,19 +425,31 @@ impl State {
     }
 
     fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let (from, text) = match (opt_string(&req, "from"), opt_string(&req, "body")) {
-            (Ok(Some(f)), Ok(Some(b))) => (f, b),
-            (Err(a), _) | (_, Err(a)) => return Err(a),
-            _ => return Err(invalid_body("from", "`from` and `body` are required")),
+        /// The body of `POST /sandbox/numbers/{id}/messages`.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Inbound {
+            #[serde(default)]
+            from: Option<String>,
+            #[serde(default)]
+            body: Option<String>,
+            #[serde(default)]
+            received_at: Option<String>,
+        }
+        let Inbound {
+            from,
+            body: text,
+            received_at,
+        } = answer::body(body)?;
+        let (Some(from), Some(text)) = (from, text) else {
+            return Err(invalid_body("from", "`from` and `body` are required"));
         };
-        let at = match opt_string(&req, "receivedAt") {
-            Ok(None) => None,
-            Ok(Some(s)) => match parse_timestamp(&s) {
-                Some(t) => Some(t),
-                None => return Err(invalid_body("receivedAt", "must be an ISO 8601 date-time")),
-            },
-            Err(a) => return Err(a),
+        let at = match received_at {
+            None => None,
+            Some(s) => Some(
+                parse_timestamp(&s)
+                    .ok_or_else(|| invalid_body("receivedAt", "must be an ISO 8601 date-time"))?,
+            ),
         };
         match self.deliver(id, &from, &text, at) {
             Ok(m) => ok(201, m),
