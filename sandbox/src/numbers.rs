@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::answer::{
-    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
+    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164,
+    method_not_allowed, number_not_found, ok, record, Answer, Answered,
 };
 use crate::messages::{MessageQuery, MessageRec};
 use crate::state::{now_micros, Routed, State};
@@ -269,11 +269,35 @@ impl State {
     }
 
     fn create(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let country = match opt_string(&req, "country") {
-            Ok(c) => c.unwrap_or_else(|| "US".into()),
-            Err(a) => return Err(a),
-        };
+        /// The body of a number's purchase.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Purchase {
+            #[serde(default)]
+            country: Option<String>,
+            #[serde(default)]
+            agent_id: Option<String>,
+            #[serde(default)]
+            area_code: Option<String>,
+            #[serde(default, rename = "type")]
+            number_type: Option<String>,
+            #[serde(default)]
+            imessage_type: Option<String>,
+            #[serde(default)]
+            external_id: Option<String>,
+            #[serde(default)]
+            expires_at: Option<String>,
+        }
+        let Purchase {
+            country,
+            agent_id,
+            area_code: area,
+            number_type,
+            imessage_type,
+            external_id,
+            expires_at,
+        } = answer::body(body)?;
+        let country = country.unwrap_or_else(|| "US".into());
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(invalid_body("country", "must be a two-letter country code"));
         }
@@ -288,34 +312,18 @@ impl State {
                 ))
             }
         };
-        let mut values: HashMap<&str, Option<String>> = HashMap::new();
-        for f in [
-            "agentId",
-            "areaCode",
-            "type",
-            "imessageType",
-            "externalId",
-            "expiresAt",
-        ] {
-            match opt_string(&req, f) {
-                Ok(v) => values.insert(f, v),
-                Err(a) => return Err(a),
-            };
-        }
-        let area = values["areaCode"].clone();
         if let Some(a) = &area {
             if a.len() != 3 || !a.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid_body("areaCode", "must be 3 digits"));
             }
         }
-        let expires_at = match &values["expiresAt"] {
+        let expires_at = match expires_at {
             None => None,
-            Some(s) => match parse_timestamp(s) {
-                Some(t) => Some(t),
-                None => return Err(invalid_body("expiresAt", "must be an ISO 8601 date-time")),
-            },
+            Some(s) => Some(
+                parse_timestamp(&s)
+                    .ok_or_else(|| invalid_body("expiresAt", "must be an ISO 8601 date-time"))?,
+            ),
         };
-        let agent_id = values["agentId"].clone();
         if let Some(a) = &agent_id {
             if !self.agents.by_id.contains_key(a) {
                 return Err(agent_not_found(a));
@@ -348,11 +356,11 @@ impl State {
             country,
             status: "active",
             agent_id,
-            number_type: values["type"].clone().unwrap_or_else(|| "sms".into()),
+            number_type: number_type.unwrap_or_else(|| "sms".into()),
             created_at: now_micros(),
-            external_id: values["externalId"].clone(),
+            external_id,
             expires_at,
-            imessage_type: values["imessageType"].clone(),
+            imessage_type,
             contact_card: None,
         };
         let out = record(&rec);
