@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed, ok,
-    opt_string, record, Answer, Answered,
+    self, agent_not_found, envelope, int_query, invalid_body, method_not_allowed, ok, record,
+    Answer, Answered,
 };
 use crate::messages::{MessageQuery, MessageRec};
 use crate::state::{Routed, State};
@@ -182,13 +182,18 @@ impl State {
     }
 
     fn update_conversation(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let metadata = match req.get("metadata") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m.clone()),
-            Some(_) => return Err(invalid_body("metadata", "must be an object")),
-        };
-        let group_name = opt_string(&req, "group_name")?;
+        /// The body of a conversation's update (snake_case, as the API spells it).
+        #[derive(Deserialize)]
+        struct Update {
+            #[serde(default)]
+            metadata: Option<Map<String, Value>>,
+            #[serde(default)]
+            group_name: Option<String>,
+        }
+        let Update {
+            metadata,
+            group_name,
+        } = answer::body(body)?;
         let Some(c) = self.conversations.list.iter_mut().find(|c| c.id == id) else {
             return Err(conversation_not_found(id));
         };

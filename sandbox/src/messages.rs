@@ -372,16 +372,20 @@ impl State {
     }
 
     fn react(&mut self, message_id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let reaction = match opt_string(&req, "reaction") {
-            Ok(Some(r)) if REACTIONS.contains(&r.as_str()) || !r.is_ascii() => r,
-            Ok(_) => {
+        /// The body of a reaction.
+        #[derive(Deserialize)]
+        struct Reaction {
+            #[serde(default)]
+            reaction: Option<String>,
+        }
+        let reaction = match answer::body(body)? {
+            Reaction { reaction: Some(r) } if REACTIONS.contains(&r.as_str()) || !r.is_ascii() => r,
+            _ => {
                 return Err(invalid_body(
                     "reaction",
                     "must be love, like, dislike, laugh, emphasize, question, or an emoji",
                 ))
             }
-            Err(a) => return Err(a),
         };
         let reaction_id = format!("rxn_{message_id}_{}", self.messages.next + 1);
         self.messages.next += 1;
