@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    self, agent_not_found, envelope, int_query, invalid_body, json_body, method_not_allowed,
-    number_not_found, ok, opt_string, record, Answer, Answered,
+    self, agent_not_found, envelope, int_query, invalid_body, method_not_allowed, number_not_found,
+    ok, record, Answer, Answered,
 };
 use crate::state::{now_micros, Routed, State};
 use crate::time::rfc3339;
@@ -32,30 +32,69 @@ pub(crate) struct Agents {
     pub(crate) next: u64,
 }
 
-/// The settings an agent keeps, camelCase as the API spells them.
-const SETTINGS: [&str; 21] = [
-    "description",
-    "voiceMode",
-    "modelTier",
-    "systemPrompt",
-    "beginMessage",
-    "voice",
-    "transferNumber",
-    "voicemailMessage",
-    "sttMode",
-    "ambientSound",
-    "denoisingMode",
-    "maxSilenceMs",
-    "voiceSpeed",
-    "interruptionSensitivity",
-    "enableMessaging",
-    "enableBackchannel",
-    "language",
-    "customTools",
-    "callScreeningIdentity",
-    "callScreeningPurpose",
-    "webhookUrl",
-];
+/// The body of an agent's create or update: its name and the settings an agent keeps
+/// (camelCase, as the API spells them). A setting is kept as given, `null` included; `None`
+/// when the body leaves it out. Other keys are ignored, as the API ignores them.
+#[derive(Deserialize)]
+struct AgentBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(flatten)]
+    settings: Settings,
+}
+
+/// The settings of an [`AgentBody`].
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Settings {
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    description: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    voice_mode: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    model_tier: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    system_prompt: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    begin_message: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    voice: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    transfer_number: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    voicemail_message: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    stt_mode: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    ambient_sound: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    denoising_mode: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    max_silence_ms: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    voice_speed: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    interruption_sensitivity: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    enable_messaging: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    enable_backchannel: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    language: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    custom_tools: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    call_screening_identity: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    call_screening_purpose: Option<Value>,
+    #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    webhook_url: Option<Value>,
+}
+
+/// A setting the body has, as given (`null` is `Some(Value::Null)`, not `None`).
+fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
 
 /// The voice catalogue the sandbox offers.
 fn voices() -> Value {
@@ -92,43 +131,50 @@ pub(super) fn route(state: &mut State, req: &Routed<'_>) -> Option<Answered> {
     Some(answer)
 }
 
-/// Checks the settings of a create or update (numbers in their documented ranges, at most 20
-/// custom tools), and keeps the known keys.
-fn settings(req: &Map<String, Value>) -> Result<Map<String, Value>, Answer> {
-    let number = |key: &str, min: f64, max: f64| -> Result<(), Answer> {
-        match req.get(key) {
-            None | Some(Value::Null) => Ok(()),
-            Some(v) => match v.as_f64() {
-                Some(x) if (min..=max).contains(&x) => Ok(()),
-                _ => Err(invalid_body(
-                    key,
-                    &format!("must be a number between {min} and {max}"),
-                )),
-            },
-        }
-    };
-    number("maxSilenceMs", 10_000.0, 3_600_000.0)?;
-    number("voiceSpeed", 0.5, 2.0)?;
-    number("interruptionSensitivity", 0.0, 1.0)?;
-    if let Some(tools) = req.get("customTools").filter(|t| !t.is_null()) {
-        let ok_tool = |t: &Value| {
-            let s = |k: &str| t.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
-            s("name").is_some_and(|n| n.chars().count() <= 64)
-                && s("url").is_some()
-                && s("description").is_some()
+impl Settings {
+    /// Checks the settings (numbers in their documented ranges, at most 20 custom tools), and
+    /// gives those the body has.
+    fn checked(self) -> Result<Map<String, Value>, Answer> {
+        let number = |key: &str, v: &Option<Value>, min: f64, max: f64| -> Result<(), Answer> {
+            match v {
+                None | Some(Value::Null) => Ok(()),
+                Some(v) => match v.as_f64() {
+                    Some(x) if (min..=max).contains(&x) => Ok(()),
+                    _ => Err(invalid_body(
+                        key,
+                        &format!("must be a number between {min} and {max}"),
+                    )),
+                },
+            }
         };
-        match tools.as_array() {
-            Some(list) if list.len() <= 20 && list.iter().all(ok_tool) => {}
-            _ => return Err(invalid_body(
-                "customTools",
-                "at most 20 tools, each with a name (at most 64 characters), url and description",
-            )),
+        number("maxSilenceMs", &self.max_silence_ms, 10_000.0, 3_600_000.0)?;
+        number("voiceSpeed", &self.voice_speed, 0.5, 2.0)?;
+        number(
+            "interruptionSensitivity",
+            &self.interruption_sensitivity,
+            0.0,
+            1.0,
+        )?;
+        if let Some(tools) = self.custom_tools.as_ref().filter(|t| !t.is_null()) {
+            let ok_tool = |t: &Value| {
+                let s = |k: &str| t.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+                s("name").is_some_and(|n| n.chars().count() <= 64)
+                    && s("url").is_some()
+                    && s("description").is_some()
+            };
+            match tools.as_array() {
+                Some(list) if list.len() <= 20 && list.iter().all(ok_tool) => {}
+                _ => return Err(invalid_body(
+                    "customTools",
+                    "at most 20 tools, each with a name (at most 64 characters), url and description",
+                )),
+            }
+        }
+        match serde_json::to_value(self) {
+            Ok(Value::Object(given)) => Ok(given),
+            _ => Ok(Map::new()),
         }
     }
-    Ok(SETTINGS
-        .iter()
-        .filter_map(|k| req.get(*k).map(|v| (k.to_string(), v.clone())))
-        .collect())
 }
 
 /// An agent as the API writes one ([`State::agent_json`]).
@@ -197,13 +243,11 @@ impl State {
     }
 
     fn create_agent(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let name = match opt_string(&req, "name") {
-            Ok(Some(n)) if !n.trim().is_empty() => n,
-            Ok(_) => return Err(invalid_body("name", "Field required")),
-            Err(a) => return Err(a),
-        };
-        let settings = settings(&req)?;
+        let AgentBody { name, settings } = answer::body(body)?;
+        let name = name
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| invalid_body("name", "Field required"))?;
+        let settings = settings.checked()?;
         self.agents.next += 1;
         let rec = AgentRec {
             id: format!("agt_sbx{:06}", self.agents.next),
@@ -224,11 +268,8 @@ impl State {
     }
 
     fn update_agent(&mut self, id: &str, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let (name, changes) = match (opt_string(&req, "name"), settings(&req)) {
-            (Ok(n), Ok(s)) => (n, s),
-            (Err(a), _) | (_, Err(a)) => return Err(a),
-        };
+        let AgentBody { name, settings } = answer::body(body)?;
+        let changes = settings.checked()?;
         let Some(agent) = self.agents.by_id.get_mut(id) else {
             return Err(agent_not_found(id));
         };
@@ -306,17 +347,21 @@ impl State {
     }
 
     fn sandbox_add_agent(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        match opt_string(&req, "id") {
-            Ok(Some(id)) if !id.is_empty() && !id.contains('/') => {
+        /// The body of `POST /sandbox/agents`.
+        #[derive(Deserialize)]
+        struct NewAgent {
+            #[serde(default)]
+            id: Option<String>,
+        }
+        match answer::body(body)? {
+            NewAgent { id: Some(id) } if !id.is_empty() && !id.contains('/') => {
                 self.add_agent(&id);
                 ok(201, json!({"id": id}))
             }
-            Ok(_) => Err(invalid_body(
+            _ => Err(invalid_body(
                 "id",
                 "is required: a non-empty agent id without '/'",
             )),
-            Err(a) => Err(a),
         }
     }
 }

@@ -124,14 +124,6 @@ pub(super) fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, An
     })
 }
 
-pub(super) fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, Answer> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid_body(key, "must be a string")),
-    }
-}
-
 pub(super) fn int_query(
     q: &HashMap<String, String>,
     name: &str,

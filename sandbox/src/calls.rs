@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::answer::{
-    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164, json_body,
-    method_not_allowed, number_not_found, ok, opt_string, record, Answer, Answered,
+    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, is_e164,
+    method_not_allowed, number_not_found, ok, record, Answer, Answered,
 };
 use crate::state::{now_micros, Routed, State};
 use crate::time::{format_timestamp, rfc3339, rfc3339_opt};
@@ -196,12 +196,46 @@ fn call_not_found(id: &str) -> Answer {
     )
 }
 
-/// A transcript script from `[{"role", "content"}]`.
-fn script(req: &Map<String, Value>) -> Result<VecDeque<(String, String)>, Answer> {
-    let bad = || invalid_body("transcript", "must be a list of {\"role\", \"content\"}");
-    match req.get("transcript") {
-        None | Some(Value::Null) => Ok(VecDeque::new()),
-        Some(Value::Array(turns)) => turns
+/// The body of `POST /v1/calls` (camelCase, as the API spells it). The settings a call only
+/// passes on stay as given, checked where they are used.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewCall {
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(default)]
+    to_number: Option<String>,
+    #[serde(default)]
+    from_number_id: Option<String>,
+    #[serde(default)]
+    initial_greeting: Option<String>,
+    #[serde(default)]
+    wait_for_completion: Option<Value>,
+    #[serde(default)]
+    max_wait_seconds: Option<Value>,
+    #[serde(default)]
+    disable_recording: Option<Value>,
+}
+
+/// The body of `POST /sandbox/calls`: an inbound call to one of the numbers, and what the
+/// caller and the agent say.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InboundCall {
+    #[serde(default)]
+    number_id: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default, deserialize_with = "script")]
+    transcript: VecDeque<(String, String)>,
+}
+
+/// The turns of an inbound call's script, `(role, content)`; `null` is none.
+fn script<'de, D: serde::Deserializer<'de>>(d: D) -> Result<VecDeque<(String, String)>, D::Error> {
+    let bad = || serde::de::Error::custom("must be a list of {\"role\", \"content\"}");
+    match Value::deserialize(d)? {
+        Value::Null => Ok(VecDeque::new()),
+        Value::Array(turns) => turns
             .iter()
             .map(|t| {
                 let role = t.get("role")?.as_str()?.to_string();
@@ -210,7 +244,7 @@ fn script(req: &Map<String, Value>) -> Result<VecDeque<(String, String)>, Answer
             })
             .collect::<Option<VecDeque<_>>>()
             .ok_or_else(bad),
-        Some(_) => Err(bad()),
+        _ => Err(bad()),
     }
 }
 
@@ -371,10 +405,12 @@ impl State {
     }
 
     fn create_call(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let agent_id = opt_string(&req, "agentId")?
+        let req: NewCall = answer::body(body)?;
+        let agent_id = req
+            .agent_id
             .ok_or_else(|| invalid_body("agentId", "Field required"))?;
-        let to = opt_string(&req, "toNumber")?
+        let to = req
+            .to_number
             .ok_or_else(|| invalid_body("toNumber", "Field required"))?;
         if !is_e164(&to) {
             return Err(invalid_body("toNumber", "must be an E.164 number"));
@@ -387,7 +423,7 @@ impl State {
                 n.status == "active" && n.agent_id.as_deref() == Some(agent_id.as_str())
             })
         };
-        let number_id = match opt_string(&req, "fromNumberId")? {
+        let number_id = match req.from_number_id {
             Some(id) if attached(&id) => id,
             Some(_) => {
                 return Err(invalid_body(
@@ -408,8 +444,8 @@ impl State {
             .expect("attached")
             .phone_number
             .clone();
-        match req.get("waitForCompletion") {
-            None | Some(Value::Null | Value::Bool(_)) => {}
+        match req.wait_for_completion {
+            None | Some(Value::Bool(_)) => {}
             Some(_) => {
                 return Err(invalid_body(
                     "waitForCompletion",
@@ -417,8 +453,8 @@ impl State {
                 ))
             }
         }
-        match req.get("maxWaitSeconds") {
-            None | Some(Value::Null) => {}
+        match req.max_wait_seconds {
+            None => {}
             Some(v) if v.as_u64().is_some_and(|n| CREATE_WAIT_SECONDS.contains(&n)) => {}
             Some(_) => {
                 return Err(invalid_body(
@@ -427,8 +463,8 @@ impl State {
                 ))
             }
         }
-        let greeting = opt_string(&req, "initialGreeting")?;
-        let recording = !matches!(req.get("disableRecording"), Some(Value::Bool(true)));
+        let greeting = req.initial_greeting;
+        let recording = !matches!(req.disable_recording, Some(Value::Bool(true)));
         self.calls.next += 1;
         let mut call = CallRec {
             id: format!("call_sbx{:06}", self.calls.next),
@@ -544,17 +580,19 @@ impl State {
     }
 
     fn sandbox_inbound_call(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let number_id =
-            opt_string(&req, "numberId")?.ok_or_else(|| invalid_body("numberId", "is required"))?;
-        let from = opt_string(&req, "from")?.ok_or_else(|| invalid_body("from", "is required"))?;
+        let InboundCall {
+            number_id,
+            from,
+            transcript: script,
+        } = answer::body(body)?;
+        let number_id = number_id.ok_or_else(|| invalid_body("numberId", "is required"))?;
+        let from = from.ok_or_else(|| invalid_body("from", "is required"))?;
         let number = match self.number(&number_id) {
             Some(n) if n.status == "active" => n,
             Some(_) => return Err(invalid_body("numberId", "the number is released")),
             None => return Err(number_not_found(&number_id)),
         };
         let (to, agent_id) = (number.phone_number.clone(), number.agent_id.clone());
-        let script = script(&req)?;
         self.calls.next += 1;
         let call = CallRec {
             id: format!("call_sbx{:06}", self.calls.next),

@@ -5,7 +5,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
 
 use crate::answer::{self, Answer};
 use crate::http::{self, Reply, Request, Response};
@@ -224,42 +225,33 @@ impl Fault {
             && req.path.starts_with(&self.path_prefix)
     }
 
-    /// From the body of `POST /sandbox/faults`: `{"method", "pathPrefix", "count", and one of
-    /// "status" (with "retryAfter", "body"), "hangMs", or "drop": true}`.
-    pub(super) fn from_json(obj: &Map<String, Value>) -> Result<Fault, String> {
-        const KEYS: [&str; 9] = [
-            "method",
-            "pathPrefix",
-            "count",
-            "status",
-            "retryAfter",
-            "body",
-            "hangMs",
-            "drop",
-            "afterActing",
-        ];
-        if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(format!("unknown key {k:?}"));
-        }
-        let uint = |k: &str| -> Result<Option<u64>, String> {
-            match obj.get(k) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .map(Some)
-                    .ok_or(format!("{k} must be a whole number")),
+    /// From the body of `POST /sandbox/faults` (see [`FaultBody`]).
+    pub(super) fn from_body(body: &[u8]) -> Result<Fault, String> {
+        let value = match serde_json::from_slice::<Value>(body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => return Err("body must be a JSON object".to_string()),
+        };
+        let b: FaultBody = serde_path_to_error::deserialize(value).map_err(|e| {
+            let key = e.path().to_string();
+            let message = e.inner().to_string();
+            if let Some(unknown) = message.strip_prefix("unknown field `") {
+                let name = unknown
+                    .split_once("`, expected")
+                    .map_or(unknown, |(n, _)| n);
+                return format!("unknown key {name:?}");
             }
-        };
-        let after = match obj.get("afterActing") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(Spoil::from_json(v)?),
-        };
-        let action = match (uint("status")?, uint("hangMs")?, obj.get("drop"), after) {
+            match key.as_str() {
+                "afterActing" => message,
+                "method" | "pathPrefix" => format!("{key} must be a string"),
+                _ => format!("{key} must be a whole number"),
+            }
+        })?;
+        let action = match (b.status, b.hang_ms, b.drop, b.after_acting) {
             (Some(status), None, None, None) if (100..=599).contains(&status) => {
                 FaultAction::Status {
                     status: status as u16,
-                    retry_after: uint("retryAfter")?,
-                    body: obj.get("body").cloned(),
+                    retry_after: b.retry_after,
+                    body: b.body,
                 }
             }
             (None, Some(ms), None, None) => FaultAction::Hang(Duration::from_millis(ms)),
@@ -273,17 +265,56 @@ impl Fault {
                 )
             }
         };
-        let string = |k: &str| match obj.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("{k} must be a string")),
-        };
         Ok(Fault {
-            method: string("method")?.map(|m| m.to_ascii_uppercase()),
-            path_prefix: string("pathPrefix")?.unwrap_or_else(|| "/".into()),
-            count: uint("count")?.unwrap_or(1).min(u32::MAX.into()) as u32,
+            method: b.method.map(|m| m.to_ascii_uppercase()),
+            path_prefix: b.path_prefix.unwrap_or_else(|| "/".into()),
+            count: b.count.unwrap_or(1).min(u32::MAX.into()) as u32,
             action,
         })
+    }
+}
+
+/// The body of `POST /sandbox/faults`: `{"method", "pathPrefix", "count", and one of "status"
+/// (with "retryAfter", "body"), "hangMs", "drop": true, or "afterActing"}`. A key it does not
+/// name is an error: a misspelt fault must not pass as no fault.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FaultBody {
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    path_prefix: Option<String>,
+    #[serde(default)]
+    count: Option<u64>,
+    #[serde(default)]
+    status: Option<u64>,
+    #[serde(default)]
+    retry_after: Option<u64>,
+    /// As given, `null` included (then the fault answers `null`).
+    #[serde(default, deserialize_with = "given")]
+    body: Option<Value>,
+    #[serde(default)]
+    hang_ms: Option<u64>,
+    /// As given: only `true` is a drop, and `null` or `false` beside another action is the
+    /// error that asks for exactly one.
+    #[serde(default, deserialize_with = "given")]
+    drop: Option<Value>,
+    #[serde(default, deserialize_with = "spoil")]
+    after_acting: Option<Spoil>,
+}
+
+/// A value the body has, as given (`null` is `Some(Value::Null)`, not `None`).
+fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// `afterActing`: `null` is none; else a [`Spoil`].
+fn spoil<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Spoil>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        v => Spoil::from_json(&v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 
@@ -360,11 +391,7 @@ pub(crate) fn spoiled(answered: Reply, spoil: Spoil, request_id: String) -> Repl
 
 /// `POST /sandbox/faults`: one more fault, after those in force.
 pub(crate) fn add(faults: &Mutex<Vec<Fault>>, body: &[u8]) -> Answer {
-    let parsed = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(obj)) => Fault::from_json(&obj),
-        _ => Err("body must be a JSON object".to_string()),
-    };
-    match parsed {
+    match Fault::from_body(body) {
         Ok(fault) => {
             lock(faults).push(fault);
             Answer::json(201, json!({"success": true}))
@@ -430,8 +457,8 @@ mod tests {
     }
 
     #[test]
-    fn after_acting_faults_from_json() {
-        let parse = |v: Value| Fault::from_json(v.as_object().unwrap());
+    fn after_acting_faults_from_the_body() {
+        let parse = |v: Value| Fault::from_body(v.to_string().as_bytes());
         for (v, spoil) in [
             (json!("drop"), Spoil::Drop),
             (json!("truncate"), Spoil::Truncate),
@@ -451,5 +478,37 @@ mod tests {
         ] {
             assert!(parse(bad.clone()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_bad_fault_body_is_refused_naming_the_key() {
+        let parse = |v: &str| Fault::from_body(v.as_bytes()).unwrap_err();
+        assert_eq!(parse(r#"{"statu": 500}"#), r#"unknown key "statu""#);
+        assert_eq!(
+            parse(r#"{"status": "500"}"#),
+            "status must be a whole number"
+        );
+        assert_eq!(
+            parse(r#"{"status": 500, "count": -1}"#),
+            "count must be a whole number"
+        );
+        assert_eq!(
+            parse(r#"{"status": 500, "method": 5}"#),
+            "method must be a string"
+        );
+        assert_eq!(parse("[1]"), "body must be a JSON object");
+        assert!(parse(r#"{"afterActing": "x"}"#).starts_with("afterActing must be"));
+        assert!(parse(r#"{"status": 500, "drop": null}"#).starts_with("give exactly one"));
+        assert!(parse("{}").starts_with("give exactly one"));
+        let f = Fault::from_body(br#"{"status": 418, "body": null}"#).unwrap();
+        assert_eq!(
+            f.action,
+            FaultAction::Status {
+                status: 418,
+                retry_after: None,
+                body: Some(Value::Null)
+            },
+            "a null body is the body"
+        );
     }
 }

@@ -1,19 +1,19 @@
 //! The sandbox's outbound messages: `POST /v1/messages`, reactions, and
 //! `POST /sandbox/messages/{id}/status` to set a message's delivery status.
 
-use crate::answer::{self, int_query, invalid_query, record};
-use crate::time::{parse_timestamp, rfc3339, rfc3339_opt};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
 use crate::answer::{
-    agent_not_found, envelope, invalid_body, json_body, method_not_allowed, number_not_found, ok,
-    opt_string, Answer, Answered,
+    self, agent_not_found, envelope, int_query, invalid_body, invalid_query, method_not_allowed,
+    number_not_found, ok, record, Answer, Answered,
 };
 use crate::conversations::Group;
 use crate::state::{now_micros, Routed, State};
+use crate::time::{parse_timestamp, rfc3339, rfc3339_opt};
 
 /// A message, inbound or outbound, on a number and in a conversation.
 #[derive(Debug, Clone)]
@@ -219,45 +219,73 @@ fn message_not_found(id: &str) -> Answer {
     )
 }
 
-/// A list of strings under `key`, or the error answer naming it.
-fn string_list(obj: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>>, Answer> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_string))
+/// The body of a send (snake_case, as the API spells it).
+#[derive(Deserialize)]
+struct Send {
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    to_number: Option<String>,
+    #[serde(default, deserialize_with = "string_list")]
+    recipients: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "string_list")]
+    media_urls: Option<Vec<String>>,
+    #[serde(default)]
+    media_url: Option<String>,
+    #[serde(default)]
+    reply_to_message_id: Option<String>,
+    // Who it goes out from: an agent, a number id or a phone number, in that order. (Beside
+    // the other fields rather than flattened: the error for a bad one then names it.)
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(default)]
+    number_id: Option<String>,
+    #[serde(default)]
+    from_number: Option<String>,
+}
+
+/// A list of strings, or `null`; anything else is the error that names the field.
+fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
             .collect::<Option<Vec<String>>>()
             .map(Some)
-            .ok_or_else(|| invalid_body(key, "must be a list of strings")),
-        Some(_) => Err(invalid_body(key, "must be a list of strings")),
+            .ok_or_else(|| serde::de::Error::custom("must be a list of strings")),
+        _ => Err(serde::de::Error::custom("must be a list of strings")),
     }
 }
 
 impl State {
     /// The number a send goes out from: by agent, number id or phone number.
-    fn sender(&self, req: &Map<String, Value>) -> Result<String, Answer> {
+    fn sender(&self, send: &Send) -> Result<String, Answer> {
         let active = |n: &&crate::numbers::NumberRec| n.status == "active";
-        if let Some(agent) = opt_string(req, "agent_id")? {
-            if !self.agents.by_id.contains_key(&agent) {
-                return Err(agent_not_found(&agent));
+        if let Some(agent) = send.agent_id.as_deref() {
+            if !self.agents.by_id.contains_key(agent) {
+                return Err(agent_not_found(agent));
             }
             return self
                 .numbers
                 .list
                 .iter()
                 .filter(active)
-                .find(|n| n.agent_id.as_deref() == Some(agent.as_str()))
+                .find(|n| n.agent_id.as_deref() == Some(agent))
                 .map(|n| n.id.clone())
                 .ok_or_else(|| invalid_body("agent_id", "the agent has no active number"));
         }
-        if let Some(id) = opt_string(req, "number_id")? {
-            return match self.number(&id) {
-                Some(n) if n.status == "active" => Ok(id),
+        if let Some(id) = send.number_id.as_deref() {
+            return match self.number(id) {
+                Some(n) if n.status == "active" => Ok(id.to_string()),
                 Some(_) => Err(invalid_body("number_id", "the number is released")),
-                None => Err(number_not_found(&id)),
+                None => Err(number_not_found(id)),
             };
         }
-        if let Some(phone) = opt_string(req, "from_number")? {
+        if let Some(phone) = send.from_number.as_deref() {
             return self
                 .numbers
                 .list
@@ -274,21 +302,20 @@ impl State {
     }
 
     fn send(&mut self, body: &[u8]) -> Answered {
-        let req = json_body(body)?;
-        let Some(text) = opt_string(&req, "body")? else {
+        let mut send: Send = answer::body(body)?;
+        let Some(text) = send.body.take() else {
             return Err(invalid_body("body", "Field required"));
         };
-        let to_number = opt_string(&req, "to_number")?;
-        let recipients = string_list(&req, "recipients")?;
-        let mut media_urls = string_list(&req, "media_urls")?.unwrap_or_default();
-        if let Some(url) = opt_string(&req, "media_url")? {
+        let mut media_urls = send.media_urls.take().unwrap_or_default();
+        if let Some(url) = send.media_url.take() {
             media_urls.insert(0, url);
         }
         if media_urls.len() > 20 {
             return Err(invalid_body("media_urls", "at most 20 media URLs"));
         }
-        let reply_to = opt_string(&req, "reply_to_message_id")?;
-        let number_id = self.sender(&req)?;
+        let number_id = self.sender(&send)?;
+        let (to_number, recipients, reply_to) =
+            (send.to_number, send.recipients, send.reply_to_message_id);
         let number = self.number(&number_id).expect("sender exists");
         let (from, channel) = (number.phone_number.clone(), number.number_type.clone());
         let at = now_micros();

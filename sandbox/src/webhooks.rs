@@ -10,12 +10,11 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use crate::answer::{
-    agent_not_found, invalid_body, json_body, method_not_allowed, ok, opt_string, record, Answer,
-    Answered,
+    self, agent_not_found, invalid_body, method_not_allowed, ok, record, Answer, Answered,
 };
 use crate::calls::Turn;
 use crate::messages::MessageRec;
@@ -185,8 +184,22 @@ fn webhook_json(w: Option<&WebhookRec>) -> Value {
 
 /// A webhook from a set request, with a new secret (as the API: every set rotates it).
 fn new_webhook(body: &[u8]) -> Result<WebhookRec, Answer> {
-    let req = json_body(body)?;
-    let url = opt_string(&req, "url")?.ok_or_else(|| invalid_body("url", "Field required"))?;
+    /// The body of a set (camelCase, as the API spells it). The numbers stay as given: anything
+    /// but an integer in range is the one error that gives the range.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct SetWebhook {
+        #[serde(default)]
+        url: Option<String>,
+        #[serde(default)]
+        context_limit: Option<Value>,
+        #[serde(default)]
+        timeout: Option<Value>,
+    }
+    let req: SetWebhook = answer::body(body)?;
+    let url = req
+        .url
+        .ok_or_else(|| invalid_body("url", "Field required"))?;
     let absolute = url
         .parse::<ureq::http::Uri>()
         .ok()
@@ -197,8 +210,8 @@ fn new_webhook(body: &[u8]) -> Result<WebhookRec, Answer> {
             "must be an absolute http(s) URL of at most 2083 characters",
         ));
     }
-    let number = |key: &str, default: u64, (min, max): (u64, u64)| match req.get(key) {
-        None | Some(Value::Null) => Ok(default),
+    let number = |key: &str, v: Option<Value>, default: u64, (min, max): (u64, u64)| match v {
+        None => Ok(default),
         Some(v) => v
             .as_u64()
             .filter(|n| (min..=max).contains(n))
@@ -210,8 +223,8 @@ fn new_webhook(body: &[u8]) -> Result<WebhookRec, Answer> {
         url,
         secret: format!("whsec_{:016x}{:016x}", random(), random()),
         status: "active",
-        context_limit: number("contextLimit", 10, (0, 50))? as u32,
-        timeout: number("timeout", 30, (5, 120))? as u32,
+        context_limit: number("contextLimit", req.context_limit, 10, (0, 50))? as u32,
+        timeout: number("timeout", req.timeout, 30, (5, 120))? as u32,
         created_at: now_micros(),
     })
 }
@@ -376,11 +389,19 @@ impl State {
                 return Err(agent_not_found(a));
             }
         }
-        let req = if body.iter().all(u8::is_ascii_whitespace) {
-            Map::new()
-        } else {
-            json_body(body)?
-        };
+        /// The body of a test: the message event to send, each field defaulted.
+        #[derive(Deserialize)]
+        struct TestEvent {
+            #[serde(default)]
+            channel: Option<String>,
+            #[serde(default)]
+            from: Option<String>,
+            #[serde(default)]
+            to: Option<String>,
+            #[serde(default)]
+            message: Option<String>,
+        }
+        let req: TestEvent = answer::body(body)?;
         let webhook = match agent {
             Some(a) => self.webhooks.by_agent.get(a).cloned(),
             None => self.webhooks.project.clone(),
@@ -388,16 +409,14 @@ impl State {
         .ok_or_else(|| {
             crate::answer::envelope(404, "WEBHOOK_NOT_FOUND", "No webhook is set", Value::Null)
         })?;
-        let field = |k: &str, default: &str| {
-            opt_string(&req, k).map(|v| v.unwrap_or_else(|| default.to_string()))
-        };
+        let or = |v: Option<String>, default: &str| v.unwrap_or_else(|| default.to_string());
         self.messages.next += 1;
         let envelope = json!({
-            "event": "agent.message", "channel": field("channel", "sms")?, "test": true,
+            "event": "agent.message", "channel": or(req.channel, "sms"), "test": true,
             "timestamp": format_timestamp(&now_micros()), "agentId": agent,
             "data": {"messageId": format!("msg_test{:06}", self.messages.next),
-                     "from": field("from", "+15550000000")?, "to": field("to", "+15550000001")?,
-                     "message": field("message", "This is a test event from the sandbox")?,
+                     "from": or(req.from, "+15550000000"), "to": or(req.to, "+15550000001"),
+                     "message": or(req.message, "This is a test event from the sandbox"),
                      "direction": "inbound", "receivedAt": format_timestamp(&now_micros())},
             "conversationState": null, "recentHistory": [],
         });
