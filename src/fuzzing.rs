@@ -9,7 +9,7 @@ use crate::api::{agents, calls, contacts, conversations, messages, numbers, usag
 use crate::error::Error;
 use crate::ffi::boundary::{c_form, CallError};
 use crate::ffi::input::{build_client, parse};
-use crate::model::c_form::CForm;
+use crate::model::c_form::{rewrite_timestamps, CForm};
 use crate::transport::sse::SseParser;
 use crate::transport::{retry, Operation};
 
@@ -242,8 +242,10 @@ pub struct ResultForms {
     /// The C form of the C text: the C form is canonical, so this must be the C text again.
     pub c_again: Option<Result<String, String>>,
     /// When the C API accepted the body: whether its text, as JSON, equals the body with every
-    /// rewrite applied unconditionally. False when the cheap test that skips the rewrites
-    /// (`CForm::may_need_rewrite`) skipped one that was needed.
+    /// rewrite applied unconditionally, the timestamps found by the walk of the parsed value
+    /// (`c_form::rewrite_timestamps`) rather than by the notes of the decoding. False when the
+    /// cheap test that skips the key rewrites (`CForm::may_need_rewrite`) skipped one that was
+    /// needed, or when the two ways to the timestamps disagree.
     pub c_equals_full_rewrite: Option<bool>,
     /// When both APIs accepted the body: the first key (a dotted path) where the C text holds a
     /// timestamp of the Rust value not rewritten to RFC 3339; `None` when there is none. Finds
@@ -266,6 +268,7 @@ fn forms<T: DeserializeOwned + Serialize + PartialEq + CForm>(body: &[u8]) -> Re
     // The C API accepted the body only if it decoded, so `typed` holds the value here.
     let c_equals_full_rewrite = c.as_ref().ok().zip(typed.as_ref().ok()).map(|(text, t)| {
         let rewritten = serde_json::from_slice::<Value>(body).map(|mut v| {
+            rewrite_timestamps::<T>(&mut v);
             t.rewrite(&mut v);
             v
         });

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::status::agentphone_status;
 use super::status::agentphone_status as S;
 use crate::error::Error;
-use crate::model::c_form::CForm;
+use crate::model::c_form::{decode_rewriting_timestamps, CForm};
 use crate::transport::{Operation, Transport};
 
 /// What a call failed with, before it becomes the error JSON.
@@ -147,7 +147,7 @@ pub(crate) fn send<T: DeserializeOwned + CForm>(
 /// rewriting, else the body with the rewrites made. Refused, with the reason, when the body does
 /// not decode as `T` exactly as the Rust API decodes it.
 pub(crate) fn c_form<T: DeserializeOwned + CForm>(body: Vec<u8>) -> Result<String, String> {
-    let decoded = serde_json::from_slice::<T>(&body).map_err(|e| e.to_string())?;
+    let (decoded, body) = decode_rewriting_timestamps::<T>(body).map_err(|e| e.to_string())?;
     if decoded.may_need_rewrite(&body) {
         let mut value: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         if decoded.rewrite(&mut value) {

@@ -2,14 +2,13 @@
 //! it what the header documents, found from the types themselves, and the cheap tests that
 //! skip them when a body needs none.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
-use chrono::DateTime;
-use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde::Deserializer;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{format_timestamp, parse_timestamp, TIMESTAMP};
+use super::{format_timestamp, parse_timestamp};
 
 /// How a result is handed to C: the server's JSON as received, with exactly the rewrites below
 /// made in place, whatever else the object holds (a key the server left out stays out):
@@ -22,15 +21,16 @@ use super::{format_timestamp, parse_timestamp, TIMESTAMP};
 ///   spellings renamed, and a `null` message body is `""`;
 /// - a list page without `total` gets `"total": null`.
 ///
-/// Which fields are timestamps is not listed anywhere: [`rewrite_timestamps`] deserializes the
-/// type from the JSON and rewrites every string the type's own `Deserialize` reads as a
-/// timestamp (through [`timestamp`](super::timestamp) or [`timestamp_opt`](super::timestamp_opt)). A new timestamp field is therefore
-/// rewritten as soon as it is typed. The message spellings and the pages' `total` are the API's
-/// rules, not the types', and the types they concern say so by overriding the defaults.
+/// Which fields are timestamps is not listed anywhere: the one decoding of the body as the
+/// type ([`decode_rewriting_timestamps`]) notes where each string it reads as a timestamp
+/// without an offset lies in the body, and those strings are rewritten in the bytes. A new
+/// timestamp field is therefore rewritten as soon as it is typed. The message spellings and the
+/// pages' `total` are the API's rules, not the types', and the types they concern say so by
+/// overriding the defaults below.
 ///
-/// When nothing needs rewriting, the body bytes themselves are the result. Whether that is so
-/// is first judged from the decoded value and the bytes ([`CForm::may_need_rewrite`]), so that
-/// the common case costs no second parse.
+/// When nothing needs rewriting, the body bytes themselves are the result. Whether the key
+/// rewrites are needed is first judged from the decoded value and the bytes
+/// ([`CForm::may_need_rewrite`]), so that the common case costs no second parse.
 pub(crate) trait CForm: DeserializeOwned {
     /// For a list page that has a `total`: the `total` it decoded to (`None` when the body's was
     /// `null` or absent). `None` for every other type.
@@ -38,76 +38,206 @@ pub(crate) trait CForm: DeserializeOwned {
         None
     }
 
-    /// False only when `body`, which decoded as `self`, certainly needs no rewrite. Cheap: what
-    /// the decoded value tells, else a scan of the bytes. It may say true for a body that turns
-    /// out to need nothing, never false for one that does.
+    /// False only when `body`, which decoded as `self`, certainly needs no rewrite of its keys
+    /// ([`CForm::rewrite`]). Cheap: what the decoded value tells, else a scan of the bytes. It
+    /// may say true for a body that turns out to need nothing, never false for one that does.
     fn may_need_rewrite(&self, body: &[u8]) -> bool {
-        has_naive_timestamp(body) || self.page_total().is_some_and(|t| lacks_total(t, body))
+        self.page_total().is_some_and(|t| lacks_total(t, body))
     }
 
-    /// Makes the rewrites in `value` (from which `self` was decoded); true when anything changed.
+    /// Makes the rewrites other than timestamps in `value` (from which `self` was decoded); true
+    /// when anything changed.
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value) | (self.page_total().is_some() && add_total(value))
+        self.page_total().is_some() && add_total(value)
     }
 }
 
-/// Whether the value of a key ending in `At` (`createdAt`, `receivedAt`, ...: every timestamp
-/// the rewrites name) may be a date-time that is not RFC 3339 with an offset: without one, or
-/// in any of the looser forms the typed decoding also reads (`2025-1-5T9:00:00`, a leading
-/// space, a signed year). Also true whenever the body has a `\u` escape, since a key may be
-/// spelled with one.
-pub(crate) fn has_naive_timestamp(body: &[u8]) -> bool {
-    if contains(body, b"\\u") {
-        return true;
+thread_local! {
+    /// The naive timestamps read on this thread while a [`Listening`] lasts; `None` otherwise.
+    static NAIVE: RefCell<Option<Vec<Naive>>> = const { RefCell::new(None) };
+}
+
+/// A timestamp without an offset that a typed decoding read: where its text was (the address
+/// of the string it was read from) and the instant it reads as.
+struct Naive {
+    addr: usize,
+    len: usize,
+    at: DateTime<Utc>,
+}
+
+/// Called by the timestamp deserializers for every timestamp without an offset they read: when
+/// the C form is listening on this thread, notes where the text was. Otherwise nothing (a
+/// thread-local read).
+pub(crate) fn note_naive(text: &str, at: DateTime<Utc>) {
+    NAIVE.with(|naive| {
+        if let Some(naive) = naive.borrow_mut().as_mut() {
+            naive.push(Naive {
+                addr: text.as_ptr() as usize,
+                len: text.len(),
+                at,
+            });
+        }
+    });
+}
+
+/// This thread's timestamp notes, from its start until it is taken or dropped (a panic in the
+/// decoding included: nothing is left listening).
+struct Listening;
+
+impl Listening {
+    fn start() -> Listening {
+        NAIVE.with(|naive| *naive.borrow_mut() = Some(Vec::new()));
+        Listening
     }
-    memchr::memmem::find_iter(body, b"At\"").any(|at| {
-        let rest = &body[at + 3..];
-        let rest = skip_space(rest);
-        let Some(rest) = rest.strip_prefix(b":") else {
-            return false; // a value ending in `At`, not a key
+
+    fn take(self) -> Vec<Naive> {
+        NAIVE.with(|naive| naive.borrow_mut().take().unwrap_or_default())
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        NAIVE.with(|naive| *naive.borrow_mut() = None);
+    }
+}
+
+/// Decodes `body` as `T` and rewrites, in the bytes, every string `T` reads as a timestamp that
+/// has no offset, to RFC 3339 in UTC. The body comes back as it was when there is none.
+///
+/// serde_json hands a string without escapes to the timestamp deserializer borrowed from the
+/// body (serde's buffering for unknown fields and untagged enums keeps it borrowed), so the
+/// string's address says where it lies. A string written with escapes is read from a scratch
+/// copy instead; so before decoding, each such string that reads as a timestamp without an
+/// offset is replaced by a stand-in without escapes for the same instant, and put back as sent
+/// when the type does not read it as a timestamp.
+pub(crate) fn decode_rewriting_timestamps<T: DeserializeOwned>(
+    body: Vec<u8>,
+) -> Result<(T, Vec<u8>), serde_json::Error> {
+    let (body, stand_ins) = stand_in_for_escaped_timestamps(body);
+    let listening = Listening::start();
+    let decoded = serde_json::from_slice::<T>(&body);
+    let naive = listening.take();
+    match decoded {
+        Ok(decoded) => Ok((decoded, rewrite_noted(body, naive, stand_ins))),
+        Err(e) if stand_ins.is_empty() => Err(e),
+        // The error names a place in the body as sent, not in the one with stand-ins.
+        Err(e) => Err(serde_json::from_slice::<T>(&splice(&body, stand_ins))
+            .err()
+            .unwrap_or(e)),
+    }
+}
+
+/// The body with the naive timestamps its decoding noted rewritten, and the stand-ins the
+/// decoding did not read as timestamps put back as sent. Apart from the decoding, so that it
+/// is compiled once and not for every type.
+#[inline(never)]
+fn rewrite_noted(body: Vec<u8>, naive: Vec<Naive>, stand_ins: Vec<Edit>) -> Vec<u8> {
+    if naive.is_empty() && stand_ins.is_empty() {
+        return body;
+    }
+    let base = body.as_ptr() as usize;
+    let mut edits: Vec<Edit> = Vec::with_capacity(naive.len() + stand_ins.len());
+    for n in naive {
+        let Some(start) = n.addr.checked_sub(base).filter(|s| s + n.len <= body.len()) else {
+            debug_assert!(false, "a naive timestamp read from outside the body");
+            continue;
         };
-        match skip_space(rest).strip_prefix(b"\"") {
-            Some(value) => !is_rfc3339_with_offset(value),
-            None => false, // null, or not a string: nothing to rewrite
-        }
-    })
+        edits.push(Edit {
+            start,
+            end: start + n.len,
+            text: format_timestamp(&n.at).into_bytes(),
+            stand_in: false,
+        });
+    }
+    // A stand-in the type read as a timestamp has an edit at its start already, which sorts
+    // first and is the one the dedup keeps; the other stand-ins go back to their text as sent.
+    edits.extend(stand_ins);
+    edits.sort_unstable_by_key(|e| (e.start, e.stand_in));
+    edits.dedup_by_key(|e| e.start);
+    splice(&body, edits)
 }
 
-fn skip_space(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    &b[n..]
+/// Bytes `start..end` of a body to be replaced by `text`.
+struct Edit {
+    start: usize,
+    end: usize,
+    text: Vec<u8>,
+    /// A stand-in's original text (see [`stand_in_for_escaped_timestamps`]).
+    stand_in: bool,
 }
 
-/// Whether the string starting at `value` (just after its opening quote) is, up to its closing
-/// quote, `YYYY-MM-DD[Tt ]HH:MM:SS[.fff](Z|z|+HH:MM|-HH:MM)`: the shape of RFC 3339, which
-/// needs no rewrite. Anything else that decodes as a timestamp is rewritten.
-fn is_rfc3339_with_offset(value: &[u8]) -> bool {
-    fn shaped(b: &[u8], shape: &[u8]) -> bool {
-        b.len() >= shape.len()
-            && b.iter().zip(shape).all(|(&b, &want)| match want {
-                b'd' => b.is_ascii_digit(),
-                b'T' => matches!(b, b'T' | b't' | b' '),
-                other => b == other,
-            })
+/// `body` with each edit made (sorted by start, not overlapping).
+fn splice(body: &[u8], edits: Vec<Edit>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 8 * edits.len());
+    let mut at = 0;
+    for e in edits {
+        out.extend_from_slice(&body[at..e.start]);
+        out.extend_from_slice(&e.text);
+        at = e.end;
     }
-    const DATE_TIME: &[u8] = b"dddd-dd-ddTdd:dd:dd";
-    if !shaped(value, DATE_TIME) {
-        return false;
+    out.extend_from_slice(&body[at..]);
+    out
+}
+
+/// The body with each string that has escapes and reads as a timestamp without an offset
+/// replaced by a stand-in without escapes for the same instant (see [`stand_in`]); and for each
+/// stand-in, where it lies and the text it replaced. Without a backslash, the body as it is.
+#[inline(never)]
+fn stand_in_for_escaped_timestamps(body: Vec<u8>) -> (Vec<u8>, Vec<Edit>) {
+    if memchr::memchr(b'\\', &body).is_none() {
+        return (body, Vec::new());
     }
-    let mut rest = &value[DATE_TIME.len()..];
-    if let Some(fraction) = rest.strip_prefix(b".") {
-        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return false;
+    let mut found: Vec<(usize, usize, String)> = Vec::new();
+    let mut at = 0;
+    // Outside strings JSON has no quotes, so quote to quote is string by string.
+    while let Some(q) = memchr::memchr(b'"', &body[at..]) {
+        let start = at + q + 1;
+        let end = string_end(&body, start);
+        if end == body.len() {
+            break;
         }
-        rest = &fraction[n..];
+        if memchr::memchr(b'\\', &body[start..end]).is_some() {
+            if let Some(stand_in) = stand_in(&body[start - 1..=end]) {
+                found.push((start, end, stand_in));
+            }
+        }
+        at = end + 1;
     }
-    let rest = match rest.first() {
-        Some(b'Z' | b'z') => &rest[1..],
-        Some(b'+' | b'-') if shaped(&rest[1..], b"dd:dd") => &rest[6..],
-        _ => return false,
-    };
-    rest.first() == Some(&b'"')
+    if found.is_empty() {
+        return (body, Vec::new());
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut stand_ins = Vec::with_capacity(found.len());
+    let mut at = 0;
+    for (start, end, stand_in) in found {
+        out.extend_from_slice(&body[at..start]);
+        let new_start = out.len();
+        out.extend_from_slice(stand_in.as_bytes());
+        stand_ins.push(Edit {
+            start: new_start,
+            end: out.len(),
+            text: body[start..end].to_vec(),
+            stand_in: true,
+        });
+        at = end;
+    }
+    out.extend_from_slice(&body[at..]);
+    (out, stand_ins)
+}
+
+/// For a JSON string token (with its quotes) that reads as a timestamp without an offset: a
+/// text without escapes that the timestamp deserializers read as the same naive timestamp
+/// (RFC 3339 in UTC without its `Z`).
+fn stand_in(token: &[u8]) -> Option<String> {
+    let text: String = serde_json::from_slice(token).ok()?;
+    if DateTime::parse_from_rfc3339(&text).is_ok() {
+        return None;
+    }
+    let at = parse_timestamp(&text)?;
+    let stand_in = format_timestamp(&at);
+    let stand_in = stand_in.strip_suffix('Z')?;
+    (DateTime::parse_from_rfc3339(stand_in).is_err() && parse_timestamp(stand_in) == Some(at))
+        .then(|| stand_in.to_owned())
 }
 
 /// Whether `needle` occurs in the bytes.
@@ -255,154 +385,173 @@ pub(crate) fn rewrite_each(value: &mut Value, key: &str, rewrite: fn(&mut Value)
     changed
 }
 
-/// Rewrites, in place, every string of `value` that `T` reads as a timestamp and that is not
-/// RFC 3339 with an offset; true when anything changed.
-///
-/// `T` is deserialized from `value` through [`Node`], a deserializer that hands out the value's
-/// own nodes: where `T`'s `Deserialize` reads a timestamp (the newtype struct [`TIMESTAMP`]
-/// that [`timestamp`](super::timestamp) and [`timestamp_opt`](super::timestamp_opt) ask for), the node is rewritten. Content that serde
-/// buffers before it knows the type (the unknown fields kept in [`Extra`](super::Extra), an untagged enum's
-/// variants) is read as plain JSON and left as it is.
-pub(crate) fn rewrite_timestamps<T: DeserializeOwned>(value: &mut Value) -> bool {
-    let changed = Cell::new(false);
-    // `value` decoded as `T` already; an error here can only leave a node unvisited.
-    let _ = T::deserialize(Node {
-        value,
-        changed: &changed,
-    });
-    changed.get()
-}
+/// A second way to the timestamp rewrites, for the tests and the fuzzer to hold the C form to:
+/// a walk of the parsed value instead of notes taken while decoding the bytes. Not in the
+/// library itself, where it would compile every type's `Deserialize` a second time.
+#[cfg(any(test, feature = "fuzzing"))]
+mod walk {
+    use std::cell::Cell;
 
-/// One node of the JSON being walked, as a deserializer (see [`rewrite_timestamps`]).
-struct Node<'a, 'c> {
-    value: &'a mut Value,
-    changed: &'c Cell<bool>,
-}
+    use chrono::DateTime;
+    use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde::Deserializer;
+    use serde_json::Value;
 
-impl Node<'_, '_> {
-    fn rewrite_timestamp(&mut self) {
-        if let Value::String(s) = &mut *self.value {
-            if DateTime::parse_from_rfc3339(s).is_err() {
-                if let Some(t) = parse_timestamp(s) {
-                    *s = format_timestamp(&t);
-                    self.changed.set(true);
+    use super::super::{format_timestamp, parse_timestamp, TIMESTAMP};
+
+    /// Rewrites, in place, every string of `value` that `T` reads as a timestamp and that is not
+    /// RFC 3339 with an offset; true when anything changed.
+    ///
+    /// `T` is deserialized from `value` through [`Node`], a deserializer that hands out the value's
+    /// own nodes: where `T`'s `Deserialize` reads a timestamp (the newtype struct [`TIMESTAMP`]
+    /// that [`timestamp`](super::super::timestamp) and
+    /// [`timestamp_opt`](super::super::timestamp_opt) ask for), the node is rewritten. Content that
+    /// serde buffers before it knows the type (the unknown fields kept in
+    /// [`Extra`](super::super::Extra), an untagged enum's variants) is read as plain JSON and left as it is.
+    pub(crate) fn rewrite_timestamps<T: DeserializeOwned>(value: &mut Value) -> bool {
+        let changed = Cell::new(false);
+        // `value` decoded as `T` already; an error here can only leave a node unvisited.
+        let _ = T::deserialize(Node {
+            value,
+            changed: &changed,
+        });
+        changed.get()
+    }
+
+    /// One node of the JSON being walked, as a deserializer (see [`rewrite_timestamps`]).
+    struct Node<'a, 'c> {
+        value: &'a mut Value,
+        changed: &'c Cell<bool>,
+    }
+
+    impl Node<'_, '_> {
+        fn rewrite_timestamp(&mut self) {
+            if let Value::String(s) = &mut *self.value {
+                if DateTime::parse_from_rfc3339(s).is_err() {
+                    if let Some(t) = parse_timestamp(s) {
+                        *s = format_timestamp(&t);
+                        self.changed.set(true);
+                    }
                 }
             }
         }
     }
-}
 
-impl<'de> Deserializer<'de> for Node<'_, '_> {
-    type Error = serde_json::Error;
+    impl<'de> Deserializer<'de> for Node<'_, '_> {
+        type Error = serde_json::Error;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.value {
-            Value::Object(map) => visitor.visit_map(Fields {
-                fields: map.iter_mut(),
-                pending: None,
-                changed: self.changed,
-            }),
-            Value::Array(items) => visitor.visit_seq(Items {
-                items: items.iter_mut(),
-                changed: self.changed,
-            }),
-            leaf => leaf.clone().deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.value {
-            Value::Null => visitor.visit_none(),
-            _ => visitor.visit_some(self),
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        mut self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        if name == TIMESTAMP {
-            self.rewrite_timestamp();
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.value.clone().deserialize_enum(name, variants, visitor)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
-    }
-}
-
-/// An object's fields, each value a [`Node`].
-struct Fields<'a, 'c> {
-    fields: serde_json::map::IterMut<'a>,
-    pending: Option<&'a mut Value>,
-    changed: &'c Cell<bool>,
-}
-
-impl<'de> MapAccess<'de> for Fields<'_, '_> {
-    type Error = serde_json::Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Self::Error> {
-        let Some((key, value)) = self.fields.next() else {
-            return Ok(None);
-        };
-        self.pending = Some(value);
-        seed.deserialize(Value::String(key.clone())).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, Self::Error> {
-        let value = self
-            .pending
-            .take()
-            .ok_or_else(|| serde::de::Error::custom("a value asked for before its key"))?;
-        seed.deserialize(Node {
-            value,
-            changed: self.changed,
-        })
-    }
-}
-
-/// An array's items, each a [`Node`].
-struct Items<'a, 'c> {
-    items: std::slice::IterMut<'a, Value>,
-    changed: &'c Cell<bool>,
-}
-
-impl<'de> SeqAccess<'de> for Items<'_, '_> {
-    type Error = serde_json::Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Self::Error> {
-        self.items
-            .next()
-            .map(|value| {
-                seed.deserialize(Node {
-                    value,
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            match self.value {
+                Value::Object(map) => visitor.visit_map(Fields {
+                    fields: map.iter_mut(),
+                    pending: None,
                     changed: self.changed,
-                })
+                }),
+                Value::Array(items) => visitor.visit_seq(Items {
+                    items: items.iter_mut(),
+                    changed: self.changed,
+                }),
+                leaf => leaf.clone().deserialize_any(visitor),
+            }
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            match self.value {
+                Value::Null => visitor.visit_none(),
+                _ => visitor.visit_some(self),
+            }
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            mut self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            if name == TIMESTAMP {
+                self.rewrite_timestamp();
+            }
+            visitor.visit_newtype_struct(self)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.value.clone().deserialize_enum(name, variants, visitor)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        }
+    }
+
+    /// An object's fields, each value a [`Node`].
+    struct Fields<'a, 'c> {
+        fields: serde_json::map::IterMut<'a>,
+        pending: Option<&'a mut Value>,
+        changed: &'c Cell<bool>,
+    }
+
+    impl<'de> MapAccess<'de> for Fields<'_, '_> {
+        type Error = serde_json::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Self::Error> {
+            let Some((key, value)) = self.fields.next() else {
+                return Ok(None);
+            };
+            self.pending = Some(value);
+            seed.deserialize(Value::String(key.clone())).map(Some)
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, Self::Error> {
+            let value = self
+                .pending
+                .take()
+                .ok_or_else(|| serde::de::Error::custom("a value asked for before its key"))?;
+            seed.deserialize(Node {
+                value,
+                changed: self.changed,
             })
-            .transpose()
+        }
+    }
+
+    /// An array's items, each a [`Node`].
+    struct Items<'a, 'c> {
+        items: std::slice::IterMut<'a, Value>,
+        changed: &'c Cell<bool>,
+    }
+
+    impl<'de> SeqAccess<'de> for Items<'_, '_> {
+        type Error = serde_json::Error;
+
+        fn next_element_seed<T: DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, Self::Error> {
+            self.items
+                .next()
+                .map(|value| {
+                    seed.deserialize(Node {
+                        value,
+                        changed: self.changed,
+                    })
+                })
+                .transpose()
+        }
     }
 }
+
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use walk::rewrite_timestamps;
 
 #[cfg(test)]
 mod tests {
@@ -490,41 +639,105 @@ mod tests {
         );
     }
 
+    /// The C form of `body` as a [`Stamps`], as text.
+    fn stamps(body: &str) -> String {
+        let (_, out) = decode_rewriting_timestamps::<Stamps>(body.as_bytes().to_vec()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
-    fn the_byte_scan_finds_every_naive_timestamp() {
-        for naive in [
-            r#"{"createdAt":"2025-01-15T10:45:00"}"#,
-            r#"{"receivedAt" :  "2025-01-15 10:45:00.123"}"#,
-            r#"{"createdAt":"2025-01-15T10:45:00Z","expiresAt":"2025-01-15T10:45:00.5"}"#,
-            r#"{"createdA\u0074":"2025-01-15T10:45:00Z"}"#,
-            // Looser forms that the typed decoding reads as naive.
-            r#"{"createdAt":"2025-1-5T9:00:00"}"#,
-            r#"{"createdAt":" 2025-01-15T10:45:00"}"#,
-            r#"{"createdAt":"+2025-01-15T10:45:00"}"#,
-            r#"{"createdAt":"2025-01-15T10:45:00Z ","x":"2025-01-15T10:45:00"}"#,
+    fn the_decoding_rewrites_every_naive_timestamp_it_reads_in_the_bytes() {
+        for (naive, rewritten) in [
+            (
+                r#"{"createdAt":"2025-01-15T10:45:00"}"#,
+                r#"{"createdAt":"2025-01-15T10:45:00Z"}"#,
+            ),
+            (
+                r#"{"createdAt" :  "2025-01-15 10:45:00.123", "note": "2025-01-15 10:45:00"}"#,
+                r#"{"createdAt" :  "2025-01-15T10:45:00.123Z", "note": "2025-01-15 10:45:00"}"#,
+            ),
+            // A key with an escape; looser forms the typed decoding reads as naive.
+            (
+                r#"{"createdA\u0074":"2025-1-5T9:00:00","endedAt":" 2025-01-05T09:00:00"}"#,
+                r#"{"createdA\u0074":"2025-01-05T09:00:00Z","endedAt":"2025-01-05T09:00:00Z"}"#,
+            ),
+            (
+                r#"{"createdAt":"+2025-01-15T10:45:00","inner":[{"createdAt":"2025-01-15T10:45:00.5"}]}"#,
+                r#"{"createdAt":"2025-01-15T10:45:00Z","inner":[{"createdAt":"2025-01-15T10:45:00.500Z"}]}"#,
+            ),
+            // A naive string in a field the type does not know, or does not read as a
+            // timestamp, is not one.
+            (
+                r#"{"createdAt":"2025-01-15T10:45:00Z","unknownAt":"2025-01-15T10:45:00"}"#,
+                r#"{"createdAt":"2025-01-15T10:45:00Z","unknownAt":"2025-01-15T10:45:00"}"#,
+            ),
         ] {
-            assert!(has_naive_timestamp(naive.as_bytes()), "{naive}");
-        }
-        // Whatever the scan sends on is rewritten to RFC 3339, which the scan then passes.
-        for loose in [
-            "2025-1-5T9:00:00",
-            " 2025-01-05T09:00:00",
-            "+2025-01-05T09:00:00",
-        ] {
-            let mut v = serde_json::json!({ "createdAt": loose });
-            assert!(rewrite_timestamps::<Stamps>(&mut v), "{loose}");
-            assert_eq!(v["createdAt"], "2025-01-05T09:00:00Z");
-            assert!(!has_naive_timestamp(v.to_string().as_bytes()));
+            assert_eq!(stamps(naive), rewritten);
         }
         for fine in [
             r#"{"createdAt":"2025-01-15T10:45:00Z"}"#,
-            r#"{"createdAt":"2025-01-15T10:45:00.123456+01:00","expiresAt":null}"#,
-            r#"{"receivedAt":"2025-01-15T10:45:00-05:00","body":"At\": 2025-01-15T10:45:00"}"#,
-            r#"{"body":"2025-01-15T10:45:00 is not a field ending in At"}"#,
-            r#"{"createdAt":"2025-01-15t10:45:00.5z","readAt":"2025-01-15 10:45:00+00:00"}"#,
-            "",
+            r#"{"createdAt":"2025-01-15T10:45:00.123456+01:00","endedAt":null}"#,
+            r#"{"createdAt":"2025-01-15t10:45:00.5z","endedAt":"2025-01-15 10:45:00+00:00"}"#,
+            r#"{"createdAt":"2025-01-15T10:45:00Z","note":"a \"quote\" and \n"}"#,
         ] {
-            assert!(!has_naive_timestamp(fine.as_bytes()), "{fine}");
+            assert_eq!(stamps(fine), fine, "nothing to rewrite");
         }
+    }
+
+    #[test]
+    fn a_timestamp_written_with_escapes_is_rewritten_and_other_escaped_strings_are_kept() {
+        let body = r#"{"createdAt":"2025-01-15T10\u003a45:00","unknownAt":"2025-01-15T10\u003a45:00","note":"2025\u002d01-15 10:45:00","inner":[{"createdAt":"2025-01-15\t10:45:00"}]}"#;
+        assert_eq!(
+            stamps(body),
+            r#"{"createdAt":"2025-01-15T10:45:00Z","unknownAt":"2025-01-15T10\u003a45:00","note":"2025\u002d01-15 10:45:00","inner":[{"createdAt":"2025-01-15T10:45:00Z"}]}"#,
+            "the typed timestamps rewritten; every other string byte for byte as sent"
+        );
+        let mut walked: Value = serde_json::from_str(body).unwrap();
+        rewrite_timestamps::<Stamps>(&mut walked);
+        assert_eq!(
+            serde_json::from_str::<Value>(&stamps(body)).unwrap(),
+            walked,
+            "the same as the walk of the parsed value"
+        );
+    }
+
+    #[test]
+    fn a_refused_body_is_refused_as_sent_and_nothing_is_left_listening() {
+        // The stand-in is shorter than the escaped text: the error still names the place in
+        // the body as sent.
+        let body = r#"{"note":"2025-01-15T10\u003a45:00", "createdAt": 7}"#;
+        let e = decode_rewriting_timestamps::<Stamps>(body.as_bytes().to_vec())
+            .err()
+            .unwrap();
+        let direct = serde_json::from_str::<Stamps>(body).err().unwrap();
+        assert_eq!(e.to_string(), direct.to_string());
+        assert!(NAIVE.with(|n| n.borrow().is_none()));
+        // Outside the C form, a decoding notes nothing.
+        serde_json::from_str::<Stamps>(r#"{"createdAt":"2025-01-15T10:45:00"}"#).unwrap();
+        assert!(NAIVE.with(|n| n.borrow().is_none()));
+    }
+
+    #[test]
+    fn a_stand_in_reads_as_the_same_instant() {
+        for text in [
+            r#""2025-01-15T10\u003a45:00.123456789""#,
+            r#""2025\u002d01-15 10:45:00""#,
+            r#""\u00202025-01-15T10:45:00""#,
+        ] {
+            let stand_in = stand_in(text.as_bytes()).unwrap();
+            let original: String = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parse_timestamp(&stand_in),
+                parse_timestamp(&original),
+                "{text}"
+            );
+            assert!(!stand_in.contains('\\'));
+        }
+        assert_eq!(
+            stand_in(br#""2025-01-15T10:45:00\u002b01:00""#),
+            None,
+            "has an offset"
+        );
+        assert_eq!(stand_in(br#""not \u0061 time""#), None);
     }
 }

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::c_form::{
-    add_total, canonical_message_keys, contains, has_naive_timestamp, lacks_total, rewrite_each,
-    rewrite_timestamps, CForm,
+    add_total, canonical_message_keys, contains, lacks_total, rewrite_each, CForm,
 };
 use super::{timestamp, timestamp_opt, Extra};
 
@@ -327,9 +326,10 @@ pub struct TypingIndicator {
     pub extra: Extra,
 }
 
-/// Whether a body holding conversation messages may need a rewrite.
+/// Whether a body holding conversation messages may need a rewrite of its keys (a key spelled
+/// with a `\u` escape may be one of the spellings).
 fn may_need_rewrite(body: &[u8]) -> bool {
-    has_naive_timestamp(body)
+    contains(body, b"\\u")
         || [&b"\"from_\""[..], b"\"from\"", b"\"to\"", b"null"]
             .iter()
             .any(|needle| contains(body, needle))
@@ -355,7 +355,7 @@ impl CForm for ConversationMessage {
     }
 
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value) | canonical_keys(value)
+        canonical_keys(value)
     }
 }
 
@@ -365,7 +365,7 @@ impl CForm for Conversation {
     }
 
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value) | canonical_keys_of_messages(value)
+        canonical_keys_of_messages(value)
     }
 }
 
@@ -379,9 +379,7 @@ impl CForm for ConversationPage {
     }
 
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value)
-            | rewrite_each(value, "data", canonical_keys_of_messages)
-            | add_total(value)
+        rewrite_each(value, "data", canonical_keys_of_messages) | add_total(value)
     }
 }
 
@@ -391,7 +389,7 @@ impl CForm for ConversationMessagePage {
     }
 
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value) | rewrite_each(value, "data", canonical_keys)
+        rewrite_each(value, "data", canonical_keys)
     }
 }
 
@@ -422,14 +420,14 @@ mod tests {
 
     #[test]
     fn the_c_form_renames_in_place_and_adds_nothing() {
-        let mut v = json!({"id": "c1", "createdAt": "2025-01-15T12:00:00", "messages": [
+        let v = json!({"id": "c1", "createdAt": "2025-01-15T12:00:00", "messages": [
             {"id": "m1", "from_": "+1", "body": null, "receivedAt": "2025-01-15T12:00:00Z"}
         ]});
         let decoded: Conversation = serde_json::from_value(v.clone()).unwrap();
         assert!(decoded.may_need_rewrite(v.to_string().as_bytes()));
-        assert!(decoded.rewrite(&mut v));
+        let c = crate::ffi::boundary::c_form::<Conversation>(v.to_string().into()).unwrap();
         assert_eq!(
-            v,
+            serde_json::from_str::<Value>(&c).unwrap(),
             json!({"id": "c1", "createdAt": "2025-01-15T12:00:00Z", "messages": [
                 {"id": "m1", "fromNumber": "+1", "body": "", "receivedAt": "2025-01-15T12:00:00Z"}
             ]})

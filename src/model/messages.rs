@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::c_form::{
-    canonical_message_keys, contains, has_naive_timestamp, rewrite_each, rewrite_timestamps, CForm,
-};
+use super::c_form::{canonical_message_keys, contains, rewrite_each, CForm};
 use super::{timestamp, timestamp_opt, Extra};
 
 /// A message received by (or sent from) a number.
@@ -364,10 +362,11 @@ impl CForm for SentMessage {}
 
 impl CForm for Reaction {}
 
-/// Whether a body holding messages may need a rewrite: a naive timestamp, another spelling of
-/// the sender or recipient, or a `null` body (with or without spaces after the colon).
+/// Whether a body holding messages may need a rewrite of its keys: another spelling of the
+/// sender or recipient (or a key spelled with a `\u` escape, which may be one), or a `null`
+/// body (with or without spaces after the colon).
 fn message_may_need_rewrite(body: &[u8]) -> bool {
-    has_naive_timestamp(body)
+    contains(body, b"\\u")
         || [
             &b"\"from\""[..],
             b"\"fromNumber\"",
@@ -393,7 +392,7 @@ impl CForm for Message {
     }
 
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value) | canonical_keys(value)
+        canonical_keys(value)
     }
 }
 
@@ -403,7 +402,7 @@ impl CForm for MessagePage {
     }
 
     fn rewrite(&self, value: &mut Value) -> bool {
-        rewrite_timestamps::<Self>(value) | rewrite_each(value, "data", canonical_keys)
+        rewrite_each(value, "data", canonical_keys)
     }
 }
 

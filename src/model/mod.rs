@@ -68,6 +68,11 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
+    parse_naive(s)
+}
+
+/// Parses an ISO 8601 date-time without an offset, taken as UTC.
+fn parse_naive(s: &str) -> Option<DateTime<Utc>> {
     let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
@@ -75,13 +80,27 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The newtype struct a timestamp is read as: transparent to every deserializer (serde_json's
-/// reads the string inside), and the mark by which [`c_form::rewrite_timestamps`] finds the
-/// timestamps of a type without a list of them.
+/// reads the string inside), and the mark by which the test walk of the C form
+/// (`c_form::rewrite_timestamps`) finds the timestamps of a type without a list of them.
 pub(crate) const TIMESTAMP: &str = "$agentphone::Timestamp";
 
 /// Reads a timestamp from the string as the deserializer holds it (borrowed from the input, or
-/// its scratch buffer after unescaping), without a copy.
+/// its scratch buffer after unescaping), without a copy. A timestamp without an offset is told
+/// to [`c_form::note_naive`], which the C form listens to: that is how the C form knows which
+/// strings of a body its type reads as timestamps.
 struct TimestampVisitor;
+
+impl TimestampVisitor {
+    fn read<E: serde::de::Error>(s: &str) -> Result<DateTime<Utc>, E> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Ok(t.with_timezone(&Utc));
+        }
+        let t = parse_naive(s)
+            .ok_or_else(|| E::custom(format!("invalid date-time {s:?} (expected ISO 8601)")))?;
+        c_form::note_naive(s, t);
+        Ok(t)
+    }
+}
 
 impl<'de> Visitor<'de> for TimestampVisitor {
     type Value = DateTime<Utc>;
@@ -91,8 +110,7 @@ impl<'de> Visitor<'de> for TimestampVisitor {
     }
 
     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<DateTime<Utc>, E> {
-        parse_timestamp(s)
-            .ok_or_else(|| E::custom(format!("invalid date-time {s:?} (expected ISO 8601)")))
+        Self::read(s)
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<DateTime<Utc>, D::Error> {
