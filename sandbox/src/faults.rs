@@ -9,9 +9,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use crate::answer::{self, Answer};
-use crate::http::{self, Reply, Request, Response};
 use crate::pipeline::reply;
 use crate::state::lock;
+use agentphone_http::{self as http, Reply, Request, Response};
 
 /// What an injected fault does to a matching request.
 #[derive(Debug, Clone, PartialEq)]

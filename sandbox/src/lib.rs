@@ -30,7 +30,7 @@
 //! Every `/sandbox/...` route needs the same Bearer key as the API.
 //!
 //! The crate: this file is the facade ([`Sandbox`], its builder, what tests read back);
-//! `pipeline.rs` takes each request from the server (`http.rs`) through the log, the faults
+//! `pipeline.rs` takes each request from the server (the `agentphone-http` crate) through the log, the faults
 //! (`faults.rs`) and the key to the resource's routes; a resource is one file of routes and
 //! records (`numbers.rs`, `calls.rs`, ...); `stream.rs` writes the live transcript and
 //! `delivery.rs` sends webhooks.
@@ -61,10 +61,6 @@ mod contacts;
 mod conversations;
 mod delivery;
 mod faults;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
-mod http;
 mod messages;
 mod numbers;
 mod pipeline;
@@ -83,13 +79,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+pub use agentphone_http::{MAX_BODY_BYTES, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_LINE_BYTES};
 pub use faults::{Fault, FaultAction, FaultSchedule, Spoil};
-pub use http::{MAX_BODY_BYTES, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_LINE_BYTES};
 pub use state::{DEFAULT_AGENT, DEFAULT_NUMBER_LIMIT};
 
 use agentphone::{Call, Client, ClientBuilder, Error, Message};
+use agentphone_http::{Limits, Server};
 use answer::Answer;
-use http::{Limits, Server};
 use pipeline::{handle, route_to, Shared};
 use state::{lock, State, Store};
 use webhooks::WebhookSettings;

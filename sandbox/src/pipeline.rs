@@ -10,12 +10,12 @@ use serde_json::json;
 
 use crate::answer::{Answer, Answered};
 use crate::faults::{self, Fault, FaultAction};
-use crate::http::{Reply, Request, Response};
 use crate::state::{lock, Routed, State, Store};
 use crate::{
     agents, calls, contacts, conversations, delivery, messages, numbers, stream, unsimulated,
     usage, webhooks, RecordedRequest, MAX_ACTED_WRITES, MAX_RECORDED_REQUESTS,
 };
+use agentphone_http::{Reply, Request, Response};
 
 /// What the server threads share.
 pub(crate) struct Shared {

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use crate::answer::envelope;
 use crate::calls;
-use crate::http::{Reply, StreamBody};
 use crate::pipeline;
 use crate::state::{lock, Store};
+use agentphone_http::{Reply, StreamBody};
 
 /// How often a transcript stream sends a heartbeat comment when nothing happens.
 const HEARTBEAT: Duration = Duration::from_secs(15);

@@ -1,7 +1,8 @@
-//! A small blocking HTTP/1.1 server for the sandbox: one thread per connection, keep-alive,
-//! `Content-Length` bodies. Small on purpose, and in full control of the connection, so that a
-//! fault can hang or drop it; hardened against slow, large and malformed requests because users
-//! point their own clients (and their own tests) at it.
+//! The small blocking HTTP/1.1 server of the agentphone crates (the offline sandbox, and the
+//! webhook receiver): one thread per connection, keep-alive, `Content-Length` bodies. Small on
+//! purpose, and in full control of the connection, so that a handler can hang or drop it;
+//! hardened against slow, large and malformed requests, because whoever can reach the port can
+//! send it anything.
 //!
 //! Limits: a request head of at most [`MAX_HEAD_BYTES`] with lines of at most
 //! [`MAX_LINE_BYTES`] (else `431`), a body of at most [`MAX_BODY_BYTES`] (else `413`), the whole
@@ -9,6 +10,9 @@
 //! within [`Limits::write`], and an idle keep-alive connection closed silently after
 //! [`Limits::idle`]. At most [`MAX_CONNECTIONS`] connections are served at once; each holds two
 //! descriptors (its socket, and the clone used to shut it down when the server stops).
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -56,6 +60,7 @@ impl Default for Limits {
 /// A parsed request.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The method, as sent (`GET`, `POST`, ...).
     pub method: String,
     /// The path, still percent-encoded, without the query.
     pub path: String,
@@ -63,10 +68,12 @@ pub struct Request {
     pub query: String,
     /// Header names lower-cased.
     pub headers: HashMap<String, String>,
+    /// The body, whole (`Content-Length`; empty when there is none).
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// The value of a header, by its lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
     }
@@ -77,6 +84,7 @@ pub type StreamBody = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
 
 /// What to do with a request.
 pub enum Reply {
+    /// Answer this, and keep the connection open if the client asked to.
     Respond(Response),
     /// Answer 200 with this content type and a body written as it comes, delimited by closing
     /// the connection (server-sent events).
@@ -91,7 +99,9 @@ pub enum Reply {
 pub struct Response {
     /// The HTTP status.
     pub status: u16,
+    /// Headers besides `Content-Type`, `Content-Length` and `Connection`, which the server writes.
     pub headers: Vec<(&'static str, String)>,
+    /// The body.
     pub body: Vec<u8>,
     /// The body's media type.
     pub content_type: &'static str,
@@ -110,6 +120,7 @@ impl Response {
     }
 }
 
+/// What the server calls for each request read, on the connection's thread.
 pub type Handler = Arc<dyn Fn(Request) -> Reply + Send + Sync>;
 
 /// The open connections, by id: what the server shuts down when it stops.
@@ -133,7 +144,7 @@ impl Server {
         let accept = {
             let (stop, open) = (stop.clone(), open.clone());
             thread::Builder::new()
-                .name("agentphone-sandbox".into())
+                .name("agentphone-http".into())
                 .spawn(move || accept_loop(listener, stop, open, limits, handler))?
         };
         Ok(Server {
@@ -144,6 +155,7 @@ impl Server {
         })
     }
 
+    /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -232,7 +244,7 @@ fn accept_loop(
         };
         let handler = handler.clone();
         let spawned = thread::Builder::new()
-            .name("agentphone-sandbox-conn".into())
+            .name("agentphone-http-conn".into())
             .spawn(move || {
                 let _slot = slot;
                 let _ = serve_connection(&stream, limits, &*handler);
@@ -243,7 +255,7 @@ fn accept_loop(
 }
 
 /// Why a request could not be read.
-pub(super) enum ReadError {
+pub enum ReadError {
     /// The connection closed, or stayed idle, before a new request began: close silently.
     Idle,
     /// The request is bad: answer this, then close.
@@ -253,14 +265,14 @@ pub(super) enum ReadError {
 }
 
 /// Where a connection's bytes come from: its socket, or bytes in memory for the fuzz target.
-pub(super) trait Source {
+pub trait Source {
     /// Reads what has arrived (at most [`READ_CHUNK`] bytes) into `buf`, waiting no later than
     /// `deadline`. Ok(0) at end of stream.
     fn read_more(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize>;
 }
 
 /// The most bytes one read takes from the connection.
-pub(super) const READ_CHUNK: usize = 8192;
+pub const READ_CHUNK: usize = 8192;
 
 impl Source for &TcpStream {
     fn read_more(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize> {
@@ -285,7 +297,7 @@ fn is_timeout(e: &io::Error) -> bool {
 
 /// Reads one request. `buf` holds bytes already received (a pipelined request) and keeps what
 /// follows this request.
-pub(super) fn read_request(
+pub fn read_request(
     stream: &mut impl Source,
     buf: &mut Vec<u8>,
     limits: Limits,
@@ -436,7 +448,7 @@ fn serve_connection(
             }
         };
         let reply = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
-            Reply::Respond(Response::error(500, "internal error in the sandbox"))
+            Reply::Respond(Response::error(500, "internal error in the server"))
         });
         match reply {
             Reply::Respond(r) => write_response(stream, &r, keep_alive)?,
@@ -476,8 +488,8 @@ fn write_response(mut w: &TcpStream, r: &Response, keep_alive: bool) -> io::Resu
 }
 
 /// The bytes of a response: status line, headers, body.
-pub(super) fn render(r: &Response, keep_alive: bool) -> Vec<u8> {
-    let reason = ureq::http::StatusCode::from_u16(r.status)
+pub fn render(r: &Response, keep_alive: bool) -> Vec<u8> {
+    let reason = http::StatusCode::from_u16(r.status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Unknown");
@@ -503,6 +515,9 @@ pub(super) fn render(r: &Response, keep_alive: bool) -> Vec<u8> {
     out.extend_from_slice(body);
     out
 }
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 
 #[cfg(test)]
 mod tests {
@@ -696,7 +711,7 @@ mod tests {
                 b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
                 "400",
             ),
-            // Found by the sandbox_http fuzz target: a target that is not a path.
+            // Found by the http_requests fuzz target (then sandbox_http): a target that is not a path.
             (b"GET ? HTTP/1.0\r\n\r\n", "400"),
             (b"GET http://h/x HTTP/1.1\r\n\r\n", "400"),
         ] {

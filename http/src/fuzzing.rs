@@ -4,7 +4,7 @@
 use std::io;
 use std::time::Instant;
 
-use crate::http::{read_request, Limits, ReadError, Source, READ_CHUNK};
+use crate::{read_request, Limits, ReadError, Source, READ_CHUNK};
 
 /// What the server read from one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl Source for Chunks<'_> {
 /// server's reader and its default limits, until the connection would close: each request as
 /// `(method, path, query, body, keep-alive)`, then the status of the error answer that ended the
 /// connection (`None`: it ended without one). Also the most bytes the server held at once.
-pub fn sandbox_requests(chunks: &[&[u8]]) -> ParsedStream {
+pub fn requests(chunks: &[&[u8]]) -> ParsedStream {
     let mut source = Chunks {
         chunks,
         at: 0,
@@ -85,17 +85,17 @@ mod tests {
     #[test]
     fn the_reader_reads_pipelined_requests_split_anywhere() {
         let stream = b"GET /a?x=1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
-        let whole = sandbox_requests(&[stream]);
+        let whole = requests(&[stream]);
         assert_eq!(whole.requests.len(), 2);
         assert_eq!(whole.requests[1].3, b"hi");
         assert!(!whole.requests[1].4);
         let bytes: Vec<&[u8]> = stream.chunks(1).collect();
-        let split = sandbox_requests(&bytes);
+        let split = requests(&bytes);
         assert_eq!(
             (split.requests, split.refused),
             (whole.requests, whole.refused)
         );
-        let bad = sandbox_requests(&[b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"]);
+        let bad = requests(&[b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"]);
         assert_eq!(bad.refused, Some(400));
     }
 }

@@ -1,4 +1,4 @@
-//! The sandbox's HTTP/1.1 request reader, on bytes from an untrusted client: no panic; memory
+//! The HTTP/1.1 request reader of agentphone-http (the sandbox's server), on bytes from an untrusted client: no panic; memory
 //! bounded by the head and body limits; and the same requests, and the same refusal, however
 //! the bytes are split into reads.
 //!
@@ -6,15 +6,15 @@
 //! length taken from the following bytes in turn).
 #![no_main]
 
-use agentphone_sandbox::fuzzing::sandbox_requests;
-use agentphone_sandbox::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
+use agentphone_http::fuzzing::requests;
+use agentphone_http::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&cut, stream)) = data.split_first() else {
         return;
     };
-    let whole = sandbox_requests(&[stream]);
+    let whole = requests(&[stream]);
     let mut chunks: Vec<&[u8]> = Vec::new();
     let mut rest = stream;
     let mut step = usize::from(cut % 16) + 1;
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         rest = &rest[n..];
         step = usize::from(rest.first().copied().unwrap_or(1) % 32) + 1;
     }
-    let split = sandbox_requests(&chunks);
+    let split = requests(&chunks);
     assert_eq!(
         whole.requests, split.requests,
         "requests differ by chunking"
