@@ -4,8 +4,9 @@
 //! hardened against slow, large and malformed requests, because whoever can reach the port can
 //! send it anything.
 //!
-//! Limits: a request head of at most [`MAX_HEAD_BYTES`] with lines of at most
-//! [`MAX_LINE_BYTES`] (else `431`), a body of at most [`MAX_BODY_BYTES`] (else `413`), the whole
+//! Limits (each a field of [`Limits`], these its defaults): a request head of at most
+//! [`MAX_HEAD_BYTES`] with lines of at most [`MAX_LINE_BYTES`] (else `431`), a body of at most
+//! [`MAX_BODY_BYTES`] (else `413`, before any of it is read), the whole
 //! request within [`Limits::request`] of its first byte (else `408`), each response written
 //! within [`Limits::write`], and an idle keep-alive connection closed silently after
 //! [`Limits::idle`]. At most [`MAX_CONNECTIONS`] connections are served at once; each holds two
@@ -23,21 +24,21 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// Largest request head (request line and headers).
+/// Largest request head (request line and headers), by default.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Largest single line of the head.
 pub const MAX_LINE_BYTES: usize = 8 * 1024;
 /// Most headers in one request.
 const MAX_HEADERS: usize = 100;
-/// Largest request body.
+/// Largest request body, by default.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Connections served at once; more are closed at once.
 pub const MAX_CONNECTIONS: usize = 512;
 /// The longest pause of the accept loop after an accept error (out of descriptors, ...).
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_millis(500);
 
-/// The server's time limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The server's limits, and the body of the refusals it writes itself.
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// An idle keep-alive connection is closed (without a word) after this long.
     pub idle: Duration,
@@ -45,6 +46,19 @@ pub struct Limits {
     pub request: Duration,
     /// A response must be written within this long.
     pub write: Duration,
+    /// The largest request head (request line and headers): over it, `431`.
+    pub max_head_bytes: usize,
+    /// The largest request body: over it, `413`, before any of the body is read.
+    pub max_body_bytes: usize,
+    /// The answer to a request the server refuses itself (400, 408, 413, 431, 501, and 500 for
+    /// a handler that panicked), from its status and a sentence saying why. By default
+    /// [`detail_refusal`].
+    pub refusal: fn(u16, &str) -> Response,
+}
+
+/// A refusal in FastAPI's shape, `{"detail": "..."}` (the AgentPhone API's own).
+pub fn detail_refusal(status: u16, why: &str) -> Response {
+    Response::json(status, serde_json::json!({ "detail": why }).to_string())
 }
 
 impl Default for Limits {
@@ -53,6 +67,9 @@ impl Default for Limits {
             idle: Duration::from_secs(60),
             request: Duration::from_secs(30),
             write: Duration::from_secs(30),
+            max_head_bytes: MAX_HEAD_BYTES,
+            max_body_bytes: MAX_BODY_BYTES,
+            refusal: detail_refusal,
         }
     }
 }
@@ -93,6 +110,10 @@ pub enum Reply {
     Drop,
     /// Write these bytes as they are (a spoiled answer), then close the connection.
     Raw(Vec<u8>),
+    /// Hand the connection to this function, which writes the whole answer itself (status
+    /// line, headers, body) as it comes, within the write limit of each write; the connection
+    /// is closed after it.
+    Takeover(StreamBody),
 }
 
 /// A response with a JSON (or other, or empty) body.
@@ -108,13 +129,12 @@ pub struct Response {
 }
 
 impl Response {
-    fn error(status: u16, message: &str) -> Response {
+    /// A JSON answer.
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Response {
         Response {
             status,
             headers: Vec::new(),
-            body: serde_json::json!({ "detail": message })
-                .to_string()
-                .into_bytes(),
+            body: body.into(),
             content_type: "application/json",
         }
     }
@@ -137,7 +157,11 @@ pub struct Server {
 impl Server {
     /// Listens on `127.0.0.1:port` (0 = a free port) and serves every request with `handler`.
     pub fn start(port: u16, limits: Limits, handler: Handler) -> io::Result<Server> {
-        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        Server::serve(TcpListener::bind(("127.0.0.1", port))?, limits, handler)
+    }
+
+    /// Serves every request that arrives on `listener` with `handler`, from now until dropped.
+    pub fn serve(listener: TcpListener, limits: Limits, handler: Handler) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let open: Open = Arc::default();
@@ -311,9 +335,9 @@ pub fn read_request(
         }
     }
     let deadline = Instant::now() + limits.request;
-    let too_slow = || ReadError::Answer(Response::error(408, "request not received in time"));
+    let too_slow = || ReadError::Answer((limits.refusal)(408, "request not received in time"));
     let head_len = loop {
-        if let Some(answer) = head_too_large(buf) {
+        if let Some(answer) = head_too_large(buf, limits) {
             return Err(ReadError::Answer(answer));
         }
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -322,13 +346,13 @@ pub fn read_request(
             Ok(httparse::Status::Complete(n)) => break n,
             Ok(httparse::Status::Partial) => {}
             Err(httparse::Error::TooManyHeaders) => {
-                return Err(ReadError::Answer(Response::error(
+                return Err(ReadError::Answer((limits.refusal)(
                     431,
                     "too many request headers",
                 )))
             }
             Err(e) => {
-                return Err(ReadError::Answer(Response::error(
+                return Err(ReadError::Answer((limits.refusal)(
                     400,
                     &format!("malformed request: {e}"),
                 )))
@@ -344,7 +368,7 @@ pub fn read_request(
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
     let _ = parsed.parse(&buf[..head_len]);
-    let bad = |msg: &str| ReadError::Answer(Response::error(400, msg));
+    let bad = |msg: &str| ReadError::Answer((limits.refusal)(400, msg));
     let method = parsed.method.unwrap_or_default().to_string();
     let target = parsed.path.unwrap_or_default().to_string();
     if !target.starts_with('/') {
@@ -367,7 +391,7 @@ pub fn read_request(
             length = Some(n);
         }
         if name == "transfer-encoding" {
-            return Err(ReadError::Answer(Response::error(
+            return Err(ReadError::Answer((limits.refusal)(
                 501,
                 "chunked request bodies are not supported; send Content-Length",
             )));
@@ -375,8 +399,8 @@ pub fn read_request(
         map.insert(name, value);
     }
     let length = length.unwrap_or(0);
-    if length > MAX_BODY_BYTES {
-        return Err(ReadError::Answer(Response::error(
+    if length > limits.max_body_bytes {
+        return Err(ReadError::Answer((limits.refusal)(
             413,
             "request body too large",
         )));
@@ -412,20 +436,20 @@ pub fn read_request(
 }
 
 /// `431` when the head is over the limit, or a line of it is, whether complete or not.
-fn head_too_large(buf: &[u8]) -> Option<Response> {
+fn head_too_large(buf: &[u8], limits: Limits) -> Option<Response> {
     let end = buf
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(buf.len(), |p| p + 4);
     let head = &buf[..end];
-    if head.len() > MAX_HEAD_BYTES {
-        return Some(Response::error(431, "request head too large"));
+    if head.len() > limits.max_head_bytes {
+        return Some((limits.refusal)(431, "request head too large"));
     }
     if head
         .split(|&b| b == b'\n')
         .any(|l| l.len() > MAX_LINE_BYTES)
     {
-        return Some(Response::error(431, "request header line too large"));
+        return Some((limits.refusal)(431, "request header line too large"));
     }
     None
 }
@@ -448,7 +472,7 @@ fn serve_connection(
             }
         };
         let reply = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
-            Reply::Respond(Response::error(500, "internal error in the server"))
+            Reply::Respond((limits.refusal)(500, "internal error in the server"))
         });
         match reply {
             Reply::Respond(r) => write_response(stream, &r, keep_alive)?,
@@ -468,6 +492,11 @@ fn serve_connection(
             Reply::Raw(bytes) => {
                 let mut w = stream;
                 w.write_all(&bytes)?;
+                return w.flush();
+            }
+            Reply::Takeover(write) => {
+                let mut w = stream;
+                write(&mut w)?;
                 return w.flush();
             }
         }
@@ -528,6 +557,7 @@ mod tests {
             idle: Duration::from_millis(300),
             request: Duration::from_millis(400),
             write: Duration::from_secs(5),
+            ..Limits::default()
         }
     }
 
@@ -720,5 +750,66 @@ mod tests {
             let out = read_all(&c);
             assert!(out.starts_with(&format!("HTTP/1.1 {status} ")), "{out}");
         }
+    }
+
+    #[test]
+    fn the_limits_and_the_refusals_shape_are_the_servers_own() {
+        fn error_refusal(status: u16, why: &str) -> Response {
+            Response::json(status, format!("{{\"error\":{why:?}}}"))
+        }
+        let handler: Handler = Arc::new(|req: Request| {
+            Reply::Respond(Response::json(200, format!("{}", req.body.len())))
+        });
+        let limits = Limits {
+            max_head_bytes: 1024,
+            max_body_bytes: 10,
+            refusal: error_refusal,
+            ..limits()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let s = Server::serve(listener, limits, handler).unwrap();
+
+        let c = connect(&s);
+        send(
+            &c,
+            b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789",
+        );
+        send(&c, b"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n");
+        let out = read_all(&c);
+        assert!(out.starts_with("HTTP/1.1 200 "), "{out}");
+        assert!(
+            out.contains("\r\n\r\n10HTTP/1.1 413 "),
+            "at the limit, then over: {out}"
+        );
+        assert!(
+            out.ends_with(r#"{"error":"request body too large"}"#),
+            "{out}"
+        );
+
+        let c = connect(&s);
+        let head = format!("GET / HTTP/1.1\r\nX-A: {}\r\n\r\n", "a".repeat(1100));
+        send(&c, head.as_bytes());
+        let out = read_all(&c);
+        assert!(out.starts_with("HTTP/1.1 431 "), "{out}");
+        assert!(out.contains(r#"{"error":"#), "{out}");
+    }
+
+    #[test]
+    fn a_takeover_writes_the_whole_answer_as_it_comes_then_closes() {
+        let handler: Handler = Arc::new(|_req: Request| {
+            Reply::Takeover(Box::new(|w: &mut dyn Write| {
+                w.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst\n")?;
+                w.flush()?;
+                w.write_all(b"second\n")
+            }))
+        });
+        let s = Server::start(0, limits(), handler).unwrap();
+        let c = connect(&s);
+        send(&c, b"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        assert_eq!(
+            read_all(&c),
+            "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst\nsecond\n",
+            "one answer, written by the handler; the pipelined request is not read"
+        );
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::c_form::CForm;
-use super::{timestamp_opt, Extra};
+use super::{format_timestamp, timestamp_opt, Extra};
 use crate::error::{Error, ErrorKind};
 
 /// A webhook (`GET /v1/webhooks`, `POST /v1/webhooks`, and per agent).
@@ -452,8 +452,12 @@ impl Event {
     /// | a call's end (`agent.call_ended`) | `agent.call_ended:<callId>` |
     /// | another event with a `messageId` | `<event>:<messageId>` |
     ///
-    /// `None` when neither is there (a voice turn without the header has nothing that tells
-    /// a repeat from a new turn). The header is **not covered by the signature**: a replayed
+    /// | a voice turn (`agent.message` on `voice`) | `agent.message:voice:<callId>:<timestamp>:<transcript>` |
+    ///
+    /// Every turn of a call shares the call id, so a voice turn's key holds the event's
+    /// timestamp and what the caller said: a later turn is never taken for a repeat. `None`
+    /// when neither the header nor these fields are there. The header is **not covered by the
+    /// signature**: a replayed
     /// body with another id verifies too, so a receiver that must never act twice keys its own
     /// records on the content (the key without the header) as well.
     pub fn dedupe_key(&self, webhook_id_header: Option<&str>) -> Option<String> {
@@ -477,7 +481,16 @@ impl Event {
                 .get("messageId")
                 .and_then(Value::as_str)
                 .map(|id| format!("{event}:{id}")),
-            EventData::VoiceTurn(_) => None,
+            // Every turn of a call shares its id: the turn's time and words tell it apart.
+            EventData::VoiceTurn(t) => {
+                let call = t.call_id.as_ref()?;
+                let at = self
+                    .timestamp
+                    .map(|t| format_timestamp(&t))
+                    .unwrap_or_default();
+                let said = t.transcript.as_deref().unwrap_or_default();
+                Some(format!("{event}:voice:{call}:{at}:{said}"))
+            }
         }
     }
 }
@@ -643,10 +656,36 @@ mod tests {
             reaction("+15550000001", "love").dedupe_key(None),
             reaction("+15550000001", "love").dedupe_key(None)
         );
-        let turn = event(json!({"event": "agent.message", "channel": "voice",
-            "data": {"callId": "call_1", "transcript": "hello"}}));
-        assert_eq!(turn.dedupe_key(None), None);
-        assert_eq!(turn.dedupe_key(Some("whd_1")).as_deref(), Some("whd_1"));
+        // Every turn of a call shares its id: the time and the words tell turns apart.
+        let turn = |at: &str, said: &str| {
+            event(
+                json!({"event": "agent.message", "channel": "voice", "timestamp": at,
+                "data": {"callId": "call_1", "transcript": said}}),
+            )
+        };
+        let first = turn("2025-01-15T10:45:00Z", "hello").dedupe_key(None);
+        assert_eq!(
+            first.as_deref(),
+            Some("agent.message:voice:call_1:2025-01-15T10:45:00Z:hello")
+        );
+        assert_ne!(
+            first,
+            turn("2025-01-15T10:45:07Z", "hello").dedupe_key(None)
+        );
+        assert_ne!(first, turn("2025-01-15T10:45:00Z", "bye").dedupe_key(None));
+        assert_eq!(
+            first,
+            turn("2025-01-15T10:45:00Z", "hello").dedupe_key(None)
+        );
+        assert_eq!(
+            turn("2025-01-15T10:45:00Z", "hello")
+                .dedupe_key(Some("whd_1"))
+                .as_deref(),
+            Some("whd_1")
+        );
+        let no_call = event(json!({"event": "agent.message", "channel": "voice",
+            "data": {"transcript": "hello"}}));
+        assert_eq!(no_call.dedupe_key(None), None);
     }
 
     #[test]

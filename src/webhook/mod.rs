@@ -26,9 +26,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ring::hmac;
 
 use crate::error::{Error, ErrorKind};
+mod dedupe;
+mod receiver;
+
 pub use crate::model::webhooks::{
     CallEndedEvent, Event, EventData, HistoryItem, MessageEvent, ReactionEvent, VoiceReply,
     VoiceTurnEvent, VOICE_REPLY_JSON, VOICE_REPLY_NDJSON,
+};
+pub use receiver::{
+    Delivery, Receiver, ReceiverBuilder, Reply, StopHandle, DEFAULT_DEDUPE_CAPACITY,
+    DEFAULT_DEDUPE_TTL, DEFAULT_DRAIN_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_PATH, DEFAULT_READ_TIMEOUT, DEFAULT_THREADS, MAX_HEAD_BYTES, MAX_MAX_BODY_BYTES,
+    MAX_THREADS, MAX_TIMEOUT,
 };
 
 /// The header that carries the signature.
