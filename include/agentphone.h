@@ -139,12 +139,37 @@ typedef enum agentphone_status {
 typedef struct agentphone_client agentphone_client;
 
 /*
+ A webhook receiver: an opaque handle for C. Create with [`agentphone_receiver_new`], serve
+ with [`agentphone_receiver_run`], free with [`agentphone_receiver_free`].
+ */
+typedef struct agentphone_receiver agentphone_receiver;
+
+/*
+ What a voice turn's callback answers with: an opaque handle, valid only inside the callback
+ it is given to.
+ */
+typedef struct agentphone_reply agentphone_reply;
+
+/*
  Called for each event of [`agentphone_calls_stream_transcript`] with
  `{"event": "connected" | "turn" | "ended" | ..., "data": {...}}` (the string is borrowed for
  the call only: copy what you keep, do not free it) and the `user_data` given. Return 0 to go
  on, anything else to stop.
  */
 typedef int (*agentphone_event_callback)(const char *event_json, void *user_data);
+
+/*
+ Called once for each verified event that is not a duplicate, on one of the receiver's
+ threads (several at once when `threads` > 1). `event_json` is
+ `{"webhookId": <X-Webhook-ID, or null>, "timestamp": <X-Webhook-Timestamp as a number>,
+ "body": <the request body as received>}`, borrowed for the call. `reply` is non-NULL only
+ for a voice turn (`agent.message` on the `voice` channel) and valid until the callback
+ returns. Return 0 when the event is handled: the receiver answers 2xx and remembers it. Any
+ other value: it answers 500 and forgets it, so the API delivers it again later.
+ */
+typedef int (*agentphone_receiver_callback)(const char *event_json,
+                                            struct agentphone_reply *reply,
+                                            void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -803,6 +828,113 @@ enum agentphone_status agentphone_request(const struct agentphone_client *client
                                           const char *path_and_query,
                                           const char *body_json,
                                           char **out);
+
+/*
+ Creates a receiver from a JSON config object and binds its address; it takes deliveries
+ once [`agentphone_receiver_run`] runs.
+
+ Keys (unknown keys refused, naming them): `secret` (required, or
+ `AGENTPHONE_WEBHOOK_SECRET`), `listen` (default `"127.0.0.1:8080"`; port 0 picks a free one;
+ `"[::1]:8080"` for IPv6), `path` (default `"/webhook"`), `toleranceSeconds` (300),
+ `threads` (callbacks at once, default 8, 1 to 1024), `maxBodyBytes` (default 1 MiB: over it,
+ 413 before the body is read), `readTimeoutMs` (10000: a request must arrive whole within
+ it, and an idle keep-alive connection is closed after it), `dedupe` (`{"capacity": 100000,
+ "ttlSeconds": 90000}` by default; `false` hands every delivery over), `drainTimeoutMs`
+ (10000: how long a stop waits for callbacks under way). `tlsCertFile` and `tlsKeyFile` are
+ refused in this version (serve behind a TLS-terminating proxy).
+
+ `on_event` must not be NULL; `user_data` is passed to it untouched. On success returns
+ `AGENTPHONE_OK`, stores the receiver in `*out_receiver` and sets `*error` to NULL; otherwise
+ `*out_receiver` is NULL and `*error` the error JSON (free it with `agentphone_string_free`;
+ `error` may be NULL). An address already in use is `AGENTPHONE_NETWORK_ERROR`.
+
+ # Safety
+ `config_json` is NULL or NUL-terminated; `on_event` is NULL or a function that may be called
+ from the receiver's threads until `agentphone_receiver_run` returns; `out_receiver` points to
+ writable storage for one pointer; `error` is NULL or does.
+ */
+enum agentphone_status agentphone_receiver_new(const char *config_json,
+                                               agentphone_receiver_callback on_event,
+                                               void *user_data,
+                                               struct agentphone_receiver **out_receiver,
+                                               char **error);
+
+/*
+ The URL to register with `agentphone_webhooks_set`, e.g.
+ `"http://127.0.0.1:41234/webhook"` (behind a proxy or tunnel, register its public URL
+ instead). Owned by the receiver: valid until it is freed; do not free it. NULL for a NULL
+ receiver.
+
+ # Safety
+ `receiver` is NULL or a live handle from `agentphone_receiver_new`.
+ */
+const char *agentphone_receiver_url(const struct agentphone_receiver *receiver);
+
+/*
+ Serves until [`agentphone_receiver_stop`]: calls `on_event` for each new verified event.
+ `*out` is always set: `"{}"` after a stop (also when the drain timed out), else the error
+ JSON. One run at a time per receiver.
+
+ # Safety
+ `receiver` is a live handle from `agentphone_receiver_new`, not freed during the run; `out`
+ points to writable storage for one pointer.
+ */
+enum agentphone_status agentphone_receiver_run(struct agentphone_receiver *receiver, char **out);
+
+/*
+ Asks a running receiver to stop: it stops taking deliveries, lets the callbacks under way
+ finish (up to `drainTimeoutMs`), and `agentphone_receiver_run` returns. From any thread,
+ and from a signal handler (it is one atomic store). NULL does nothing.
+
+ # Safety
+ `receiver` is NULL or a live handle.
+ */
+void agentphone_receiver_stop(struct agentphone_receiver *receiver);
+
+/*
+ Frees a receiver and closes its listening socket. NULL does nothing. Not during
+ `agentphone_receiver_run`.
+
+ # Safety
+ `receiver` is NULL or a handle from `agentphone_receiver_new` not freed yet, and not running.
+ */
+void agentphone_receiver_free(struct agentphone_receiver *receiver);
+
+/*
+ Sets what the caller hears after this voice turn (the last call counts). Only inside the
+ callback that got `reply`.
+
+ # Safety
+ `reply` is NULL or the handle given to the callback under way; `text` is NULL (refused) or
+ NUL-terminated.
+ */
+enum agentphone_status agentphone_reply_say(struct agentphone_reply *reply, const char *text);
+
+/*
+ Says this at once, before the callback returns, as an NDJSON line
+ `{"text": ..., "interim": true}` (the answer becomes `application/x-ndjson`, chunked): "One
+ moment..." while the program works. `AGENTPHONE_NETWORK_ERROR` when the connection is gone.
+
+ # Safety
+ As [`agentphone_reply_say`].
+ */
+enum agentphone_status agentphone_reply_interim(struct agentphone_reply *reply, const char *text);
+
+/*
+ Hangs up after the text.
+
+ # Safety
+ `reply` is NULL or the handle given to the callback under way.
+ */
+enum agentphone_status agentphone_reply_hangup(struct agentphone_reply *reply);
+
+/*
+ Transfers the call after the text (`"action": "transfer"`: to the agent's transfer number).
+
+ # Safety
+ `reply` is NULL or the handle given to the callback under way.
+ */
+enum agentphone_status agentphone_reply_transfer(struct agentphone_reply *reply);
 
 /*
  The name of a status: `"OK"`, `"INVALID_ARGUMENT"`, ..., `"INTERNAL_ERROR"`, or `"UNKNOWN"`

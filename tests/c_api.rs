@@ -352,3 +352,131 @@ fn the_c_api_at_its_edges() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The receiver from C: the program runs it until SIGTERM (its handler calls
+/// agentphone_receiver_stop); this test sends the deliveries over real connections, one of
+/// them signed by Python's `hmac` rather than the library, and reads the answers.
+#[test]
+fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+
+    const SECRET: &str = "whsec_c_receiver";
+    let exe = compile("tests/c/test_receiver.c", "test_receiver");
+    let mut child = support::c::command(&exe, &[SECRET], &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("url ").expect(&first).to_string();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_string();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let post = |body: &str, signature: &str, extra: &str| -> String {
+        let mut c = TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            c,
+            "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Webhook-Signature: {signature}\r\n\
+             X-Webhook-Timestamp: {ts}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        let _ = c.read_to_string(&mut out);
+        out
+    };
+    let signed = |body: &str| agentphone::webhook::sign(SECRET, &ts, body.as_bytes());
+    let sms = |id: &str, text: &str| {
+        format!(
+            r#"{{"event":"agent.message","channel":"sms","data":{{"messageId":"{id}","message":"{text}"}}}}"#
+        )
+    };
+    let turn = |said: &str| {
+        format!(
+            r#"{{"event":"agent.message","channel":"voice","timestamp":"2025-01-15T10:45:00Z","data":{{"callId":"call_c","transcript":"{said}"}}}}"#
+        )
+    };
+    let status = |answer: &str| answer.split(' ').nth(1).unwrap_or("").to_string();
+    let body_of = |answer: &str| {
+        answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
+    };
+
+    // Signed independently: Python's hmac over "<timestamp>.<body>".
+    let python_body = sms("msg_py", "from python");
+    let python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import hmac,hashlib,sys; print('sha256=' + hmac.new(sys.argv[1].encode(), (sys.argv[2] + '.' + sys.argv[3]).encode(), hashlib.sha256).hexdigest())",
+            SECRET,
+            &ts,
+            &python_body,
+        ])
+        .output()
+        .unwrap();
+    let python_signature = String::from_utf8(python.stdout).unwrap();
+    let answer = post(&python_body, python_signature.trim(), "");
+    assert_eq!(status(&answer), "200", "{answer}");
+
+    let answer = post(
+        &sms("msg_1", "hi"),
+        &signed(&sms("msg_1", "hi")),
+        "X-Webhook-ID: wh_c_1\r\n",
+    );
+    assert_eq!(status(&answer), "200", "{answer}");
+    let again = post(
+        &sms("msg_1", "hi"),
+        &signed(&sms("msg_1", "hi")),
+        "X-Webhook-ID: wh_c_1\r\n",
+    );
+    assert_eq!(body_of(&again), r#"{"duplicate":true}"#, "{again}");
+    let bad = post(&sms("msg_2", "hi"), &signed("something else"), "");
+    assert_eq!(status(&bad), "401", "{bad}");
+    let fail = sms("msg_3", "fail once");
+    assert_eq!(status(&post(&fail, &signed(&fail), "")), "500");
+    assert_eq!(
+        status(&post(&fail, &signed(&fail), "")),
+        "200",
+        "redelivered, then handled"
+    );
+
+    let bye = post(&turn("bye"), &signed(&turn("bye")), "");
+    assert_eq!(
+        body_of(&bye),
+        r#"{"text":"Goodbye","hangup":true}"#,
+        "{bye}"
+    );
+    let operator = post(&turn("operator"), &signed(&turn("operator")), "");
+    assert_eq!(
+        body_of(&operator),
+        r#"{"text":"Connecting you","action":"transfer"}"#
+    );
+    let wait = post(&turn("wait"), &signed(&turn("wait")), "");
+    assert!(wait.contains("application/x-ndjson"), "{wait}");
+    assert!(
+        wait.contains("One moment...") && wait.contains("Here it is"),
+        "{wait}"
+    );
+
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    println!("{rest}");
+    assert!(exit.success(), "the C program failed: {rest}");
+    assert!(rest.contains("handled 6"), "{rest}");
+    assert!(rest.contains(", 0 failed"), "{rest}");
+}

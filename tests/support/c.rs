@@ -106,6 +106,17 @@ pub fn compile(source: &str, name: &str) -> PathBuf {
 
 /// Runs a compiled program (under `AGENTPHONE_C_RUNNER` if set) with a clean agentphone env.
 pub fn run(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = command(exe, args, env)
+        .output()
+        .expect("running the C program");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// The command that [`run`] runs: the program under `AGENTPHONE_C_RUNNER` if set, with a clean
+/// agentphone env (for a test that talks to the program while it runs).
+pub fn command(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let runner = std::env::var("AGENTPHONE_C_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
     let mut cmd = match words.next() {
@@ -121,8 +132,5 @@ pub fn run(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
         .envs(env.iter().copied());
-    let out = cmd.output().expect("running the C program");
-    println!("{}", String::from_utf8_lossy(&out.stdout));
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    out
+    cmd
 }
