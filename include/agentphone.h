@@ -46,7 +46,10 @@
  *   threads, are fine. A callback must return normally: a C++ exception thrown out of it
  *   terminates the process (it cannot unwind through the library), and longjmp() out of it is
  *   undefined behaviour (the library's locks, buffers and connection would be left behind).
- *   Catch inside the callback and return non-zero to stop instead.
+ *   Catch inside the callback and return non-zero to stop instead. The receiver's callback
+ *   (agentphone_receiver_new) is the exception to "the calling thread": it runs on the
+ *   receiver's threads, several at once when "threads" > 1, while agentphone_receiver_run
+ *   runs; the same rules hold, and its agentphone_reply is valid only during the call.
  * - Signals: the library never raises SIGPIPE. A server that closes the connection while a
  *   request is being written is AGENTPHONE_NETWORK_ERROR, whatever the program's SIGPIPE
  *   disposition (every socket write uses MSG_NOSIGNAL); the library installs no signal handler

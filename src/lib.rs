@@ -162,7 +162,10 @@
 //! # Receiving webhooks
 //!
 //! [`webhook`] verifies a received request (signature and age) and reads its typed event; no
-//! client is needed. Setting a webhook ([`Webhooks::set`]) generates a new secret every time.
+//! client is needed. [`webhook::Receiver`] is a blocking webhook server: it verifies each
+//! delivery, drops duplicates, calls the program for each new event on a bounded number of
+//! threads, and answers a voice turn with what the caller hears. Setting a webhook
+//! ([`Webhooks::set`]) generates a new secret every time.
 //!
 //! # Using from C
 //!

@@ -1,5 +1,7 @@
-//! Receiving webhooks: verify a request's signature and age, and read its event. No client is
-//! needed.
+//! Receiving webhooks: verify a request's signature and age, and read its event (no client is
+//! needed); or let a [`Receiver`] serve them: a blocking HTTP server that verifies, drops
+//! duplicates, hands each new event to the program and answers voice turns (its HTTP contract
+//! is [`Receiver`]'s doc).
 //!
 //! The API signs each delivery with the webhook's secret (`whsec_...`, from
 //! [`crate::Webhooks::set`]): the header `X-Webhook-Signature` is `sha256=` and the lowercase

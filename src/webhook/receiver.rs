@@ -1,25 +1,6 @@
 //! The receiver: a blocking HTTP server that verifies each delivery, drops the duplicates,
-//! hands each new event to the program, and answers a voice turn with what the caller hears.
-//!
-//! What a sender (the API, a proxy, an attacker) meets:
-//!
-//! | request | answer | callback |
-//! |---|---|---|
-//! | `POST {path}`, valid signature, fresh timestamp, a JSON object that is an event | 200 (a voice turn: the reply) | once |
-//! | the same dedupe key again, after it was handled | 200 `{"duplicate": true}` | no |
-//! | the same key again while its callback runs | 409 | no |
-//! | a missing, malformed or wrong signature, a missing or stale timestamp | 401, `error` naming the check | no |
-//! | a valid signature on a body that is not an event | 400 | no |
-//! | the callback failed | 500 (the key is forgotten: the API delivers it again) | (it ran) |
-//! | `GET /healthz` | 200 `{"status": "ok"}` | no |
-//! | another path; another method on `{path}` | 404; 405 with `Allow: POST` | no |
-//! | a body over `max_body_bytes`; a head over 16 KiB | 413 (unread); 431 | no |
-//! | a request not whole within `read_timeout` of its first byte | 408, then closed | no |
-//! | anything, once a stop began | 503 | no |
-//!
-//! Each connection is read on its own thread (at most 512 at once), so a slow sender holds only
-//! its own; `threads` bounds the callbacks that run at once. The dedupe memory is in the
-//! process: behind several processes, dedupe on [`Delivery::webhook_id`] in a shared store.
+//! hands each new event to the program, and answers a voice turn with what the caller hears
+//! (the contract is [`Receiver`]'s doc).
 
 use std::fmt;
 use std::io::{self, Write};
@@ -405,6 +386,26 @@ struct Settings {
 }
 
 /// A webhook receiver, bound and ready to [`run`](Receiver::run).
+///
+/// What a sender (the API, a proxy, an attacker) meets:
+///
+/// | request | answer | callback |
+/// |---|---|---|
+/// | `POST {path}`, valid signature, fresh timestamp, a JSON object that is an event | 200 (a voice turn: the reply) | once |
+/// | the same dedupe key again, after it was handled | 200 `{"duplicate": true}` | no |
+/// | the same key again while its callback runs | 409 | no |
+/// | a missing, malformed or wrong signature, a missing or stale timestamp | 401, `error` naming the check | no |
+/// | a valid signature on a body that is not an event | 400 | no |
+/// | the callback failed | 500 (the key is forgotten: the API delivers it again) | (it ran) |
+/// | `GET /healthz` | 200 `{"status": "ok"}` | no |
+/// | another path; another method on `{path}` | 404; 405 with `Allow: POST` | no |
+/// | a body over `max_body_bytes`; a head over 16 KiB | 413 (unread); 431 | no |
+/// | a request not whole within `read_timeout` of its first byte | 408, then closed | no |
+/// | anything, once a stop began | 503 | no |
+///
+/// Each connection is read on its own thread (at most 512 at once), so a slow sender holds only
+/// its own; `threads` bounds the callbacks that run at once. The dedupe memory is in the
+/// process: behind several processes, dedupe on [`Delivery::webhook_id`] in a shared store.
 ///
 /// ```no_run
 /// use agentphone::webhook::Receiver;
