@@ -480,3 +480,110 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
     assert!(rest.contains("handled 6"), "{rest}");
     assert!(rest.contains(", 0 failed"), "{rest}");
 }
+
+/// `examples/c/receiver_agent.c`, offline: it registers itself with the sandbox, answers a text
+/// once and holds a call until "bye" (an interim line, an answer, a hangup), then stops
+/// on SIGTERM.
+#[test]
+fn the_c_receiver_agent_answers_a_text_once_and_holds_a_call() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let sandbox = Sandbox::builder()
+        .api_key("sk_c_receiver_agent")
+        .start()
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let number = client
+        .numbers()
+        .create(&agentphone::CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
+        .unwrap();
+    let exe = compile("examples/c/receiver_agent.c", "receiver_agent");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let env = [
+        ("AGENTPHONE_API_KEY", "sk_c_receiver_agent"),
+        ("AGENTPHONE_BASE_URL", sandbox.base_url()),
+    ];
+    let mut child = support::c::command(&exe, &[&listen], &env)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+
+    let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !cond() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let replies = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/v1/messages")
+            .map(|r| r.body.clone())
+            .collect::<Vec<_>>()
+    };
+    let text = sandbox
+        .deliver_sms(&number.id, "+15550003333", "Open on Sunday?")
+        .unwrap();
+    wait_for("the reply", &|| !replies().is_empty());
+    let sent = replies();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains(&text.id) && sent[0].contains("+15550003333"),
+        "{sent:?}"
+    );
+
+    let call = sandbox
+        .inbound_call(
+            &number.id,
+            "+15550003333",
+            &[
+                ("user", "What are your hours?"),
+                ("agent", "scripted"),
+                ("user", "Thanks, bye"),
+            ],
+        )
+        .unwrap();
+    sandbox.advance_call(&call.id, None).unwrap(); // answered
+    sandbox.advance_call(&call.id, None).unwrap(); // the first question
+    wait_for("the first answer", &|| {
+        client
+            .calls()
+            .get(&call.id)
+            .unwrap()
+            .transcripts
+            .unwrap_or_default()
+            .iter()
+            .any(|t| t.response.as_deref() == Some("You said: What are your hours?"))
+    });
+    sandbox.advance_call(&call.id, None).unwrap(); // "Thanks, bye": the agent hangs up
+    wait_for("the call to end", &|| {
+        client.calls().get(&call.id).unwrap().is_finished()
+    });
+    assert_eq!(replies().len(), 1, "the text was answered once");
+
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{first}{rest}");
+    assert!(rest.contains("stopped"), "{rest}");
+}
