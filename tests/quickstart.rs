@@ -134,3 +134,27 @@ fn the_webhook_example_receives_verified_events_offline() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_receiver_agent_example_answers_a_text_and_holds_a_call_offline() {
+    let out = support::cargo_run_example("receiver_agent")
+        .env_remove("AGENTPHONE_API_KEY")
+        .env_remove("AGENTPHONE_BASE_URL")
+        .output()
+        .expect("cargo run --example receiver_agent");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches("replied (").count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("turn: What are your hours? -> You said: What are your hours?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("turn: Great, bye -> Thanks for calling. Goodbye!"),
+        "{stdout}"
+    );
+}
