@@ -3,6 +3,7 @@
 
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -130,6 +131,48 @@ unsafe fn hand_out(
     };
     // SAFETY: by this function's contract.
     unsafe { *out = c_string(&text) };
+    status
+}
+
+/// The boundary of a constructor (`agentphone_client_new`, `agentphone_receiver_new`): the
+/// handle `make` builds goes to `*out_handle` (NULL on failure, which needs a non-NULL
+/// `out_handle` to say), the error JSON to `*error` (NULL on success; `error` may be NULL when
+/// the caller does not want it).
+///
+/// # Safety
+/// `out_handle` is NULL (refused) or points to writable storage for one pointer; `error` is
+/// NULL or does.
+pub(crate) unsafe fn new_handle<T>(
+    out_handle: *mut *mut T,
+    out_name: &str,
+    error: *mut *mut c_char,
+    make: impl FnOnce() -> Result<T, CallError>,
+) -> agentphone_status {
+    let mut text: *mut c_char = ptr::null_mut();
+    let status = boundary(&mut text, || {
+        if out_handle.is_null() {
+            return Err(Error::invalid(out_name, "must not be NULL").into());
+        }
+        // SAFETY: non-NULL and writable by the contract.
+        unsafe { *out_handle = ptr::null_mut() };
+        let handle = Box::into_raw(Box::new(make()?));
+        // SAFETY: as above.
+        unsafe { *out_handle = handle };
+        Ok(String::new())
+    });
+    if status == S::AGENTPHONE_OK {
+        // On success the boundary stored an empty result that is not handed out.
+        // SAFETY: from the boundary's `c_string`, freed once here.
+        unsafe { agentphone_string_free(text) };
+        text = ptr::null_mut();
+    }
+    if error.is_null() {
+        // SAFETY: from the boundary's `c_string` (or NULL), not handed to the caller.
+        unsafe { agentphone_string_free(text) };
+    } else {
+        // SAFETY: non-NULL and writable by the contract.
+        unsafe { *error = text };
+    }
     status
 }
 

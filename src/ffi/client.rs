@@ -2,9 +2,8 @@
 
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr;
 
-use super::boundary::{agentphone_string_free, boundary, opt_str, req_str, CallError};
+use super::boundary::{new_handle, opt_str, req_str, CallError};
 use super::input::build_client;
 use super::status::agentphone_status;
 use crate::error::Error;
@@ -60,35 +59,16 @@ pub unsafe extern "C" fn agentphone_client_new(
     client_out: *mut *mut agentphone_client,
     error_out: *mut *mut c_char,
 ) -> agentphone_status {
-    let mut text: *mut c_char = ptr::null_mut();
-    let status = boundary(&mut text, || {
-        if client_out.is_null() {
-            return Err(Error::invalid("client_out", "must not be NULL").into());
-        }
-        // SAFETY: `client_out` is non-NULL and writable by the contract.
-        unsafe { *client_out = ptr::null_mut() };
-        // SAFETY: `config_json` is NULL or NUL-terminated by the contract.
-        let config = unsafe { opt_str("config_json", config_json) }?;
-        let client = build_client(config)?;
-        let handle = Box::into_raw(Box::new(agentphone_client { client }));
-        // SAFETY: as above.
-        unsafe { *client_out = handle };
-        Ok(String::new())
-    });
-    if status == agentphone_status::AGENTPHONE_OK {
-        // On success the boundary stored an empty result that is not handed out.
-        // SAFETY: from the boundary's `c_string`, freed once here.
-        unsafe { agentphone_string_free(text) };
-        text = ptr::null_mut();
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        new_handle(client_out, "client_out", error_out, || {
+            // SAFETY: `config_json` is NULL or NUL-terminated by the contract.
+            let config = opt_str("config_json", config_json)?;
+            Ok(agentphone_client {
+                client: build_client(config)?,
+            })
+        })
     }
-    if error_out.is_null() {
-        // SAFETY: from the boundary's `c_string` (or NULL), not handed to the caller.
-        unsafe { agentphone_string_free(text) };
-    } else {
-        // SAFETY: non-NULL and writable by the contract.
-        unsafe { *error_out = text };
-    }
-    status
 }
 
 /// Frees a client and closes its connections. NULL does nothing. Must not race with other calls

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::boundary::{agentphone_string_free, boundary, opt_str, CallError};
+use super::boundary::{boundary, new_handle, opt_str, CallError};
 use super::input::parse;
 use super::status::agentphone_status;
 use crate::error::Error;
@@ -185,45 +185,26 @@ pub unsafe extern "C" fn agentphone_receiver_new(
     out_receiver: *mut *mut agentphone_receiver,
     error: *mut *mut c_char,
 ) -> agentphone_status {
-    let mut text: *mut c_char = ptr::null_mut();
-    let status = boundary(&mut text, || {
-        if out_receiver.is_null() {
-            return Err(Error::invalid("out_receiver", "must not be NULL").into());
-        }
-        // SAFETY: non-NULL and writable by the contract.
-        unsafe { *out_receiver = ptr::null_mut() };
-        if on_event.is_none() {
-            return Err(Error::invalid("on_event", "must not be NULL").into());
-        }
-        // SAFETY: NULL or NUL-terminated by the contract.
-        let config = unsafe { opt_str("config_json", config_json) }?;
-        let receiver = build_receiver(config)?;
-        let url = CString::new(receiver.url())
-            .map_err(|_| Error::invalid("path", "must not contain NUL"))?;
-        let handle = Box::into_raw(Box::new(agentphone_receiver {
-            stop: receiver.stop_handle(),
-            receiver,
-            url,
-            on_event,
-            user_data: UserData(user_data),
-        }));
-        // SAFETY: as above.
-        unsafe { *out_receiver = handle };
-        Ok(String::new())
-    });
-    if status == agentphone_status::AGENTPHONE_OK {
-        // SAFETY: the boundary's empty result, not handed out, freed once here.
-        unsafe { agentphone_string_free(text) };
-        text = ptr::null_mut();
+    // SAFETY: forwarded contract of this function.
+    unsafe {
+        new_handle(out_receiver, "out_receiver", error, || {
+            if on_event.is_none() {
+                return Err(Error::invalid("on_event", "must not be NULL").into());
+            }
+            // SAFETY: NULL or NUL-terminated by the contract.
+            let config = opt_str("config_json", config_json)?;
+            let receiver = build_receiver(config)?;
+            let url = CString::new(receiver.url())
+                .map_err(|_| Error::invalid("path", "must not contain NUL"))?;
+            Ok(agentphone_receiver {
+                stop: receiver.stop_handle(),
+                receiver,
+                url,
+                on_event,
+                user_data: UserData(user_data),
+            })
+        })
     }
-    if error.is_null() {
-        // SAFETY: from the boundary (or NULL), not handed out.
-        unsafe { agentphone_string_free(text) };
-    } else {
-        // SAFETY: non-NULL and writable by the contract.
-        unsafe { *error = text };
-    }
-    status
 }
 
 /// The URL to register with `agentphone_webhooks_set`, e.g.
