@@ -306,7 +306,14 @@ impl Source for &TcpStream {
         }
         self.set_read_timeout(Some(left))?;
         let mut chunk = [0u8; READ_CHUNK];
-        let n = (&**self).read(&mut chunk)?;
+        // A signal that lands on this thread (a program's SIGTERM handler, installed without
+        // SA_RESTART) interrupts the read: read again, as the deadline still allows.
+        let n = loop {
+            match (&**self).read(&mut chunk) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
         buf.extend_from_slice(&chunk[..n]);
         Ok(n)
     }
