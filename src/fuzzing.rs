@@ -383,6 +383,29 @@ pub fn error_json(status: u16, headers: &[(&str, &[u8])], body: &[u8], idempoten
     CallError::Error(error).to_json()
 }
 
+/// What the webhook receiver (on `/webhook`, with `secret`) answers to each request in turn,
+/// `(method, path, headers, body)`, and whether its callback ran. Its callback fails when the
+/// body holds `fail` and sends an interim line to a voice turn whose body holds `interim`.
+pub fn receiver_answers(
+    secret: &str,
+    requests: Vec<(String, String, Vec<(String, String)>, Vec<u8>)>,
+) -> Vec<(u16, bool)> {
+    let requests = requests
+        .into_iter()
+        .map(|(method, path, headers, body)| agentphone_http::Request {
+            method,
+            path,
+            query: String::new(),
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            body,
+        })
+        .collect();
+    crate::webhook::receiver_answers(secret, requests)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,9 @@ use crate::error::{Error, ErrorKind};
 mod dedupe;
 mod receiver;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use receiver::answers as receiver_answers;
+
 pub use crate::model::webhooks::{
     CallEndedEvent, Event, EventData, HistoryItem, MessageEvent, ReactionEvent, VoiceReply,
     VoiceTurnEvent, VOICE_REPLY_JSON, VOICE_REPLY_NDJSON,

@@ -685,3 +685,55 @@ fn not_allowed(allow: &'static str) -> HttpReply {
     r.headers.push(("Allow", allow.to_string()));
     HttpReply::Respond(r)
 }
+
+/// For the fuzz target: what a receiver on `/webhook` with `secret` answers to each request in
+/// turn, and whether its callback ran (the callback fails when the body holds `fail`, says a
+/// word to a voice turn, and sends an interim line first when the body holds `interim`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn answers(secret: &str, requests: Vec<Request>) -> Vec<(u16, bool)> {
+    let called = Arc::new(AtomicBool::new(false));
+    let flag = called.clone();
+    let holds = |body: &[u8], word: &[u8]| body.windows(word.len()).any(|w| w == word);
+    let shared = Arc::new(Shared {
+        verifier: Verifier::new(secret),
+        path: DEFAULT_PATH.into(),
+        memory: Some(Mutex::new(Memory::new(1000, DEFAULT_DEDUPE_TTL))),
+        permits: Permits::new(1),
+        running: AtomicUsize::new(0),
+        stopping: AtomicBool::new(false),
+        on_event: move |d: &Delivery, reply: Option<&mut Reply<'_>>| {
+            flag.store(true, Ordering::SeqCst);
+            if let Some(reply) = reply {
+                if holds(&d.body, b"interim") {
+                    let _ = reply.interim("One moment");
+                }
+                reply.say("ok");
+            }
+            if holds(&d.body, b"fail") {
+                Err(())
+            } else {
+                Ok(())
+            }
+        },
+    });
+    requests
+        .into_iter()
+        .map(|req| {
+            called.store(false, Ordering::SeqCst);
+            let status = match handle(&shared, req) {
+                HttpReply::Respond(r) => r.status,
+                HttpReply::Takeover(write) => {
+                    let mut out = Vec::new();
+                    let _ = write(&mut out);
+                    String::from_utf8_lossy(&out)
+                        .split(' ')
+                        .nth(1)
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0)
+                }
+                _ => 0,
+            };
+            (status, called.load(Ordering::SeqCst))
+        })
+        .collect()
+}
