@@ -383,13 +383,13 @@ pub fn error_json(status: u16, headers: &[(&str, &[u8])], body: &[u8], idempoten
     CallError::Error(error).to_json()
 }
 
+/// A request as the receiver's fuzz target makes one: `(method, path, headers, body)`.
+pub type FuzzRequest = (String, String, Vec<(String, String)>, Vec<u8>);
+
 /// What the webhook receiver (on `/webhook`, with `secret`) answers to each request in turn,
 /// `(method, path, headers, body)`, and whether its callback ran. Its callback fails when the
 /// body holds `fail` and sends an interim line to a voice turn whose body holds `interim`.
-pub fn receiver_answers(
-    secret: &str,
-    requests: Vec<(String, String, Vec<(String, String)>, Vec<u8>)>,
-) -> Vec<(u16, bool)> {
+pub fn receiver_answers(secret: &str, requests: Vec<FuzzRequest>) -> Vec<(u16, bool)> {
     let requests = requests
         .into_iter()
         .map(|(method, path, headers, body)| agentphone_http::Request {

@@ -16,14 +16,22 @@ fuzz_target!(|input: (u8, Vec<u8>, Option<String>, String)| {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let timestamp = if flags & 2 == 0 { now.to_string() } else { "17".to_string() };
+    let timestamp = if flags & 2 == 0 {
+        now.to_string()
+    } else {
+        "17".to_string()
+    };
     let signature = if flags & 1 == 0 {
         sign(SECRET, &timestamp, &body)
     } else {
         format!("sha256={}", "0".repeat(64))
     };
     let method = if flags & 4 == 0 { "POST" } else { "PUT" };
-    let path = if flags & 8 == 0 { "/webhook".to_string() } else { other_path };
+    let path = if flags & 8 == 0 {
+        "/webhook".to_string()
+    } else {
+        other_path
+    };
     let mut headers = vec![
         ("X-Webhook-Signature".to_string(), signature),
         ("X-Webhook-Timestamp".to_string(), timestamp),
