@@ -470,6 +470,50 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
         "{wait}"
     );
 
+    // The edges, none of which reaches the callback.
+    let raw = |request: String| -> String {
+        let mut c = TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        c.write_all(request.as_bytes()).unwrap();
+        let mut out = String::new();
+        let _ = c.read_to_string(&mut out);
+        out
+    };
+    let not_event = "[1]";
+    assert_eq!(status(&post(not_event, &signed(not_event), "")), "400");
+    assert_eq!(
+        status(&raw(
+            "GET /other HTTP/1.1\r\nConnection: close\r\n\r\n".into()
+        )),
+        "404"
+    );
+    let get = raw("GET /webhook HTTP/1.1\r\nConnection: close\r\n\r\n".into());
+    assert!(
+        status(&get) == "405" && get.contains("Allow: POST"),
+        "{get}"
+    );
+    let health = raw("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n".into());
+    assert_eq!(body_of(&health), r#"{"status":"ok"}"#);
+    assert_eq!(
+        status(&raw(
+            "POST /webhook HTTP/1.1\r\nContent-Length: 4097\r\n\r\n".into()
+        )),
+        "413"
+    );
+    let pad = "a".repeat(6000);
+    assert_eq!(
+        status(&raw(format!(
+            "POST /webhook HTTP/1.1\r\nX-A: {pad}\r\nX-B: {pad}\r\nX-C: {pad}\r\n\r\n"
+        ))),
+        "431"
+    );
+    assert_eq!(
+        status(&raw(
+            "POST /webhook HTTP/1.1\r\nContent-Length: 10\r\n\r\n1".into()
+        )),
+        "408"
+    );
+
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     let mut rest = String::new();

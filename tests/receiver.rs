@@ -134,6 +134,18 @@ fn a_signed_delivery_is_handed_over_once_and_a_duplicate_is_answered_without_it(
     let again = post(r.addr, "/webhook", &sms("msg_1"), &ts, "");
     assert_eq!(status(&again), 200, "{again}");
     assert_eq!(body(&again), r#"{"duplicate":true}"#);
+    let chunked_body = sms("msg_chunked");
+    let chunked = exchange(
+        r.addr,
+        format!(
+            "POST /webhook HTTP/1.1\r\nX-Webhook-Signature: {}\r\nX-Webhook-Timestamp: {ts}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{chunked_body}\r\n0\r\n\r\n",
+            sign(SECRET, &ts, chunked_body.as_bytes()),
+            chunked_body.len()
+        )
+        .as_bytes(),
+    );
+    assert_eq!(status(&chunked), 200, "a chunked delivery: {chunked}");
     let other = post(
         r.addr,
         "/webhook",
@@ -143,7 +155,7 @@ fn a_signed_delivery_is_handed_over_once_and_a_duplicate_is_answered_without_it(
     );
     assert_eq!(status(&other), 200);
     let seen = r.seen.lock().unwrap();
-    assert_eq!(seen.len(), 2, "msg_1 once, msg_2 once");
+    assert_eq!(seen.len(), 3, "msg_1 once, the chunked one, msg_2 once");
     assert_eq!(seen[0].event.event, "agent.message");
     assert_eq!(
         seen[0].body,
@@ -151,7 +163,8 @@ fn a_signed_delivery_is_handed_over_once_and_a_duplicate_is_answered_without_it(
         "the body as received"
     );
     assert_eq!(seen[0].timestamp.to_string(), ts);
-    assert_eq!(seen[1].webhook_id.as_deref(), Some("wh_2"));
+    assert_eq!(seen[1].body, chunked_body.as_bytes());
+    assert_eq!(seen[2].webhook_id.as_deref(), Some("wh_2"));
 }
 
 #[test]
@@ -225,6 +238,19 @@ fn each_bad_request_gets_its_status_and_never_reaches_the_callback() {
         status(&big),
         413,
         "refused on its Content-Length, nothing read: {big}"
+    );
+    let chunked_big = exchange(
+        r.addr,
+        format!(
+            "POST /webhook HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n{}\r\n10\r\n",
+            "x".repeat(1000)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        status(&chunked_big),
+        413,
+        "chunked, refused once over: {chunked_big}"
     );
     let long_head = format!(
         "POST /webhook HTTP/1.1\r\nX-Pad: {pad}\r\nX-Pad2: {pad}\r\nX-Pad3: {pad}\r\nContent-Length: 0\r\n\r\n",

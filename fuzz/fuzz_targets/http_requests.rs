@@ -3,10 +3,11 @@
 //! the bytes are split into reads.
 //!
 //! Input: the first byte chooses how to cut the rest into chunks (one piece, or pieces of a
-//! length taken from the following bytes in turn).
+//! length taken from the following bytes in turn), and with its high bit, a server that takes
+//! chunked bodies (the receiver's) or one that refuses them (the sandbox's).
 #![no_main]
 
-use agentphone_http::fuzzing::requests;
+use agentphone_http::fuzzing::{requests, requests_chunked};
 use agentphone_http::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
 use libfuzzer_sys::fuzz_target;
 
@@ -14,7 +15,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&cut, stream)) = data.split_first() else {
         return;
     };
-    let whole = requests(&[stream]);
+    let read = if cut & 0x80 == 0 {
+        requests
+    } else {
+        requests_chunked
+    };
+    let whole = read(&[stream]);
     let mut chunks: Vec<&[u8]> = Vec::new();
     let mut rest = stream;
     let mut step = usize::from(cut % 16) + 1;
@@ -24,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         rest = &rest[n..];
         step = usize::from(rest.first().copied().unwrap_or(1) % 32) + 1;
     }
-    let split = requests(&chunks);
+    let split = read(&chunks);
     assert_eq!(
         whole.requests, split.requests,
         "requests differ by chunking"

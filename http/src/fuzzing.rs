@@ -51,6 +51,21 @@ impl Source for Chunks<'_> {
 /// `(method, path, query, body, keep-alive)`, then the status of the error answer that ended the
 /// connection (`None`: it ended without one). Also the most bytes the server held at once.
 pub fn requests(chunks: &[&[u8]]) -> ParsedStream {
+    read_all(chunks, Limits::default())
+}
+
+/// As [`requests`], on a server that takes chunked bodies (the receiver's).
+pub fn requests_chunked(chunks: &[&[u8]]) -> ParsedStream {
+    read_all(
+        chunks,
+        Limits {
+            chunked_bodies: true,
+            ..Limits::default()
+        },
+    )
+}
+
+fn read_all(chunks: &[&[u8]], limits: Limits) -> ParsedStream {
     let mut source = Chunks {
         chunks,
         at: 0,
@@ -60,7 +75,7 @@ pub fn requests(chunks: &[&[u8]]) -> ParsedStream {
     let mut buf = Vec::new();
     let mut requests = Vec::new();
     let refused = loop {
-        match read_request(&mut source, &mut buf, Limits::default()) {
+        match read_request(&mut source, &mut buf, limits) {
             Ok((r, keep_alive)) => {
                 requests.push((r.method, r.path, r.query, r.body, keep_alive));
                 if !keep_alive {

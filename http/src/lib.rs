@@ -54,6 +54,9 @@ pub struct Limits {
     /// a handler that panicked), from its status and a sentence saying why. By default
     /// [`detail_refusal`].
     pub refusal: fn(u16, &str) -> Response,
+    /// Whether a body may come chunked (`Transfer-Encoding: chunked`, held to `max_body_bytes`
+    /// as it arrives); else such a request is refused with 501. Off by default.
+    pub chunked_bodies: bool,
 }
 
 /// A refusal in FastAPI's shape, `{"detail": "..."}` (the AgentPhone API's own).
@@ -70,6 +73,7 @@ impl Default for Limits {
             max_head_bytes: MAX_HEAD_BYTES,
             max_body_bytes: MAX_BODY_BYTES,
             refusal: detail_refusal,
+            chunked_bodies: false,
         }
     }
 }
@@ -385,6 +389,7 @@ pub fn read_request(
     let http10 = parsed.version == Some(0);
     let mut map = HashMap::new();
     let mut length: Option<usize> = None;
+    let mut chunked = false;
     for h in parsed.headers.iter() {
         let name = h.name.to_ascii_lowercase();
         let value = String::from_utf8_lossy(h.value).trim().to_string();
@@ -398,12 +403,25 @@ pub fn read_request(
             length = Some(n);
         }
         if name == "transfer-encoding" {
-            return Err(ReadError::Answer((limits.refusal)(
-                501,
-                "chunked request bodies are not supported; send Content-Length",
-            )));
+            if !limits.chunked_bodies {
+                return Err(ReadError::Answer((limits.refusal)(
+                    501,
+                    "chunked request bodies are not supported; send Content-Length",
+                )));
+            }
+            if !value.eq_ignore_ascii_case("chunked") || chunked {
+                return Err(ReadError::Answer((limits.refusal)(
+                    501,
+                    "the only transfer coding taken is a single chunked",
+                )));
+            }
+            chunked = true;
         }
         map.insert(name, value);
+    }
+    if chunked && length.is_some() {
+        // Which one frames the body is what request smuggling plays on: neither is trusted.
+        return Err(bad("Content-Length and Transfer-Encoding together"));
     }
     let length = length.unwrap_or(0);
     if length > limits.max_body_bytes {
@@ -413,15 +431,12 @@ pub fn read_request(
         )));
     }
     buf.drain(..head_len);
-    while buf.len() < length {
-        match stream.read_more(buf, deadline) {
-            Ok(0) => return Err(ReadError::Io),
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => return Err(too_slow()),
-            Err(_) => return Err(ReadError::Io),
-        }
-    }
-    let body: Vec<u8> = buf.drain(..length).collect();
+    let body = if chunked {
+        read_chunked(stream, buf, deadline, limits)?
+    } else {
+        fill(stream, buf, length, deadline, limits)?;
+        buf.drain(..length).collect()
+    };
     let connection = map.get("connection").map(|v| v.to_ascii_lowercase());
     let keep_alive = match connection.as_deref() {
         Some(v) if v.split(',').any(|t| t.trim() == "close") => false,
@@ -440,6 +455,105 @@ pub fn read_request(
         body,
     };
     Ok((request, keep_alive))
+}
+
+/// Reads until `buf` holds at least `n` bytes, by the deadline.
+fn fill(
+    stream: &mut impl Source,
+    buf: &mut Vec<u8>,
+    n: usize,
+    deadline: Instant,
+    limits: Limits,
+) -> Result<(), ReadError> {
+    while buf.len() < n {
+        match stream.read_more(buf, deadline) {
+            Ok(0) => return Err(ReadError::Io),
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {
+                return Err(ReadError::Answer((limits.refusal)(
+                    408,
+                    "request not received in time",
+                )))
+            }
+            Err(_) => return Err(ReadError::Io),
+        }
+    }
+    Ok(())
+}
+
+/// Takes one CRLF-terminated line from the front of `buf` (reading more as needed), without its
+/// CRLF. A line longer than [`MAX_LINE_BYTES`] is `431`.
+fn take_line(
+    stream: &mut impl Source,
+    buf: &mut Vec<u8>,
+    deadline: Instant,
+    limits: Limits,
+) -> Result<Vec<u8>, ReadError> {
+    loop {
+        if let Some(end) = buf.windows(2).position(|w| w == b"\r\n") {
+            let mut line: Vec<u8> = buf.drain(..end + 2).collect();
+            line.truncate(end);
+            return Ok(line);
+        }
+        if buf.len() > MAX_LINE_BYTES {
+            return Err(ReadError::Answer((limits.refusal)(
+                431,
+                "chunk line too large",
+            )));
+        }
+        let want = buf.len() + 1;
+        fill(stream, buf, want, deadline, limits)?;
+    }
+}
+
+/// A chunked body (RFC 9112, section 7.1), whole: its chunks held to `max_body_bytes` as they
+/// arrive (`413` once over, before the rest is read), extensions ignored, trailers read and
+/// dropped (at most the head limit of them).
+fn read_chunked(
+    stream: &mut impl Source,
+    buf: &mut Vec<u8>,
+    deadline: Instant,
+    limits: Limits,
+) -> Result<Vec<u8>, ReadError> {
+    let bad = |why: &str| ReadError::Answer((limits.refusal)(400, why));
+    let mut body = Vec::new();
+    loop {
+        let line = take_line(stream, buf, deadline, limits)?;
+        let size = line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = std::str::from_utf8(size).map(str::trim).unwrap_or("");
+        if size.is_empty() || size.len() > 8 || !size.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("bad chunk size"));
+        }
+        let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
+        if size == 0 {
+            let mut trailers = 0;
+            loop {
+                let trailer = take_line(stream, buf, deadline, limits)?;
+                if trailer.is_empty() {
+                    return Ok(body);
+                }
+                trailers += trailer.len() + 2;
+                if trailers > limits.max_head_bytes {
+                    return Err(ReadError::Answer((limits.refusal)(
+                        431,
+                        "request trailers too large",
+                    )));
+                }
+            }
+        }
+        if body.len() + size > limits.max_body_bytes {
+            return Err(ReadError::Answer((limits.refusal)(
+                413,
+                "request body too large",
+            )));
+        }
+        fill(stream, buf, size + 2, deadline, limits)?;
+        if &buf[size..size + 2] != b"\r\n" {
+            return Err(bad("a chunk does not end with CRLF"));
+        }
+        body.extend(buf.drain(..size));
+        buf.drain(..2);
+    }
 }
 
 /// `431` when the head is over the limit, or a line of it is, whether complete or not.
@@ -818,5 +932,43 @@ mod tests {
             "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst\nsecond\n",
             "one answer, written by the handler; the pipelined request is not read"
         );
+    }
+
+    #[test]
+    fn a_chunked_body_is_read_when_allowed_and_held_to_the_limit() {
+        let handler: Handler =
+            Arc::new(|req: Request| Reply::Respond(Response::json(200, req.body)));
+        let limits = Limits {
+            max_body_bytes: 10,
+            chunked_bodies: true,
+            ..limits()
+        };
+        let s = Server::start(0, limits, handler).unwrap();
+        let ask = |bytes: &[u8]| {
+            let c = connect(&s);
+            send(&c, bytes);
+            read_all(&c)
+        };
+        let ok = ask(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4;ext=1\r\nabcd\r\n2\r\nef\r\n0\r\nX-Trailer: t\r\n\r\n");
+        assert!(
+            ok.starts_with("HTTP/1.1 200 ") && ok.ends_with("\r\n\r\nabcdef"),
+            "{ok}"
+        );
+        let big =
+            ask(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n");
+        assert!(
+            big.starts_with("HTTP/1.1 413 "),
+            "over the limit before the chunk arrives: {big}"
+        );
+        for bad in [
+            &b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"[..],
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+        ] {
+            let out = ask(bad);
+            assert!(out.starts_with("HTTP/1.1 400 "), "{out}");
+        }
+        let gzip = ask(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n");
+        assert!(gzip.starts_with("HTTP/1.1 501 "), "{gzip}");
     }
 }

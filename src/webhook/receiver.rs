@@ -352,6 +352,7 @@ impl ReceiverBuilder {
                     max_head_bytes: MAX_HEAD_BYTES,
                     max_body_bytes: self.max_body_bytes,
                     refusal: error_refusal,
+                    chunked_bodies: true,
                 },
             },
             stop: StopHandle(Arc::default()),
@@ -399,7 +400,7 @@ struct Settings {
 /// | the callback failed | 500 (the key is forgotten: the API delivers it again) | (it ran) |
 /// | `GET /healthz` | 200 `{"status": "ok"}` | no |
 /// | another path; another method on `{path}` | 404; 405 with `Allow: POST` | no |
-/// | a body over `max_body_bytes`; a head over 16 KiB | 413 (unread); 431 | no |
+/// | a body over `max_body_bytes` (by `Content-Length`, or chunked as it arrives); a head over 16 KiB | 413 (unread); 431 | no |
 /// | a request not whole within `read_timeout` of its first byte | 408, then closed | no |
 /// | anything, once a stop began | 503 | no |
 ///

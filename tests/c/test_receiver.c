@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
 
   snprintf(config, sizeof config,
            "{\"secret\": \"%s\", \"listen\": \"127.0.0.1:0\", \"threads\": 4, "
-           "\"drainTimeoutMs\": 2000}",
+           "\"drainTimeoutMs\": 2000, \"readTimeoutMs\": 1000, \"maxBodyBytes\": 4096}",
            argv[1]);
   if (agentphone_receiver_new(config, on_event, &calls, &running, &error) != AGENTPHONE_OK) {
     fprintf(stderr, "%s\n", error);
