@@ -514,14 +514,26 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
         "408"
     );
 
-    // SAFETY: kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    // A turn the callback takes its time over: the same again meanwhile is 409; SIGTERM
+    // meanwhile stops the receiver once the callback finished and its answer went out.
+    let (slow_post, slow_body) = (&post, turn("slow"));
+    let slow_signature = signed(&slow_body);
+    std::thread::scope(|scope| {
+        let slow = scope.spawn(|| slow_post(&slow_body, &slow_signature, ""));
+        std::thread::sleep(Duration::from_millis(300));
+        let again = post(&slow_body, &slow_signature, "");
+        assert_eq!(status(&again), "409", "{again}");
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        let slow = slow.join().unwrap();
+        assert_eq!(body_of(&slow), r#"{"text":"done"}"#, "{slow}");
+    });
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let exit = child.wait().unwrap();
     println!("{rest}");
     assert!(exit.success(), "the C program failed: {rest}");
-    assert!(rest.contains("handled 6"), "{rest}");
+    assert!(rest.contains("handled 7"), "{rest}");
     assert!(rest.contains(", 0 failed"), "{rest}");
 }
 
