@@ -692,3 +692,94 @@ fn the_sandbox_delivers_to_the_receiver_and_hears_its_replies() {
         "each event once, in order"
     );
 }
+
+/// The sandbox delivering 120 texts to the receiver while the program fails some attempts (the
+/// first of every third text, the first two of every seventh): each text reaches the program
+/// until it is handled, and is handled exactly once.
+#[test]
+fn through_failed_attempts_each_delivered_text_is_handled_exactly_once() {
+    use agentphone::webhook::EventData;
+    use agentphone::{CreateNumber, SetWebhook};
+    use agentphone_sandbox::{Sandbox, DEFAULT_AGENT};
+    use std::collections::HashMap;
+
+    let sb = Sandbox::builder()
+        .webhook_retry_delay(Duration::from_millis(5))
+        .start()
+        .unwrap();
+    let c = sb.client().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = c
+        .webhooks()
+        .set(&SetWebhook::new(format!("http://127.0.0.1:{port}/webhook")))
+        .unwrap()
+        .secret
+        .unwrap();
+    let receiver = Receiver::builder(secret)
+        .listen(format!("127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let stop = receiver.stop_handle();
+    // Per text: (attempts that reached the program, times it was handled).
+    let seen: Arc<Mutex<HashMap<String, (u32, u32)>>> = Arc::default();
+    let record = seen.clone();
+    let run = thread::spawn(move || {
+        receiver.run(move |d: &Delivery, _: Option<&mut Reply<'_>>| {
+            let EventData::Message(m) = &d.event.data else {
+                return Ok(());
+            };
+            let text = m.message.clone().unwrap_or_default();
+            let n: u32 = text.trim_start_matches("text ").parse().unwrap_or(0);
+            let mut seen = record.lock().unwrap();
+            let entry = seen.entry(text).or_default();
+            entry.0 += 1;
+            let fails = match n {
+                n if n % 7 == 0 => 2,
+                n if n % 3 == 0 => 1,
+                _ => 0,
+            };
+            if entry.0 <= fails {
+                return Err("not this time");
+            }
+            entry.1 += 1;
+            Ok(())
+        })
+    });
+    let n = c
+        .numbers()
+        .create(&CreateNumber::new().agent_id(DEFAULT_AGENT))
+        .unwrap();
+    for i in 1..=120 {
+        sb.deliver_sms(&n.id, "+15550009999", &format!("text {i}"))
+            .unwrap();
+    }
+    wait_for("every text handled", || {
+        let seen = seen.lock().unwrap();
+        seen.len() == 120 && seen.values().all(|&(_, handled)| handled >= 1)
+    });
+    // Whatever is still due would show up now.
+    thread::sleep(Duration::from_millis(200));
+    stop.stop();
+    run.join().unwrap().unwrap();
+    let seen = seen.lock().unwrap();
+    for i in 1..=120u32 {
+        let (attempts, handled) = seen[&format!("text {i}")];
+        let fails = if i % 7 == 0 {
+            2
+        } else if i % 3 == 0 {
+            1
+        } else {
+            0
+        };
+        assert_eq!(handled, 1, "text {i} handled once");
+        assert_eq!(
+            attempts,
+            fails + 1,
+            "text {i}: each failed attempt came again, no more"
+        );
+    }
+}
