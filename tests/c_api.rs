@@ -163,7 +163,7 @@ fn the_c_auto_responder_answers_each_message_exactly_once() {
         .numbers()
         .create(&agentphone::CreateNumber::new())
         .unwrap();
-    let exe = compile("examples/c/agent.c", "agent");
+    let exe = compile("examples/c/poll_agent.c", "poll_agent");
     let dir = profile_dir().join("c-tests");
     let ledger = dir.join(format!("agent-ledger-{}.txt", std::process::id()));
     let _ = std::fs::remove_file(&ledger);
@@ -537,16 +537,16 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
     assert!(rest.contains(", 0 failed"), "{rest}");
 }
 
-/// `examples/c/receiver_agent.c`, offline: it registers itself with the sandbox, answers a text
+/// `examples/c/agent.c`, offline: it registers itself with the sandbox, answers a text
 /// once and holds a call until "bye" (an interim line, an answer, a hangup), then stops
 /// on SIGTERM.
 #[test]
-fn the_c_receiver_agent_answers_a_text_once_and_holds_a_call() {
+fn the_c_agent_answers_a_text_once_and_holds_a_call() {
     use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
 
     let sandbox = Sandbox::builder()
-        .api_key("sk_c_receiver_agent")
+        .api_key("sk_c_agent_receiver")
         .start()
         .unwrap();
     let client = sandbox.client().unwrap();
@@ -554,7 +554,7 @@ fn the_c_receiver_agent_answers_a_text_once_and_holds_a_call() {
         .numbers()
         .create(&agentphone::CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
         .unwrap();
-    let exe = compile("examples/c/receiver_agent.c", "receiver_agent");
+    let exe = compile("examples/c/agent.c", "agent");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -562,7 +562,7 @@ fn the_c_receiver_agent_answers_a_text_once_and_holds_a_call() {
         .port();
     let listen = format!("127.0.0.1:{port}");
     let env = [
-        ("AGENTPHONE_API_KEY", "sk_c_receiver_agent"),
+        ("AGENTPHONE_API_KEY", "sk_c_agent_receiver"),
         ("AGENTPHONE_BASE_URL", sandbox.base_url()),
     ];
     let mut child = support::c::command(&exe, &[&listen], &env)

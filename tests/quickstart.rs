@@ -77,11 +77,11 @@ fn with_a_key_it_lists_and_buys_nothing_without_create() {
 
 #[test]
 fn the_auto_responder_example_answers_each_message_exactly_once_offline() {
-    let out = support::cargo_run_example("agent")
+    let out = support::cargo_run_example("poll_agent")
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
         .output()
-        .expect("cargo run --example agent");
+        .expect("cargo run --example poll_agent");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -136,12 +136,12 @@ fn the_webhook_example_receives_verified_events_offline() {
 }
 
 #[test]
-fn the_receiver_agent_example_answers_a_text_and_holds_a_call_offline() {
-    let out = support::cargo_run_example("receiver_agent")
+fn the_agent_example_answers_a_text_and_holds_a_call_offline() {
+    let out = support::cargo_run_example("agent")
         .env_remove("AGENTPHONE_API_KEY")
         .env_remove("AGENTPHONE_BASE_URL")
         .output()
-        .expect("cargo run --example receiver_agent");
+        .expect("cargo run --example agent");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

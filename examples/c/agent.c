@@ -1,293 +1,165 @@
 /*
- * A minimal SMS auto-responder in C: one pass over a number's conversations, replying to each
- * inbound message exactly once, even across restarts and failed sends. Run it as often as you
- * like (from cron, a loop, ...):
+ * A complete phone agent in C, called by the API: it registers its URL as the project's
+ * webhook, then serves deliveries with the library's receiver. Each inbound text is answered
+ * once (the receiver drops duplicates; a reply that certainly did not go out is retried through
+ * a redelivery, one whose outcome is unknown is never sent again blindly), and a voice call is a
+ * conversation: an interim line while it "thinks", an answer, and a hangup on "bye". SIGINT or
+ * SIGTERM stops it cleanly.
  *
- *   AGENTPHONE_API_KEY=... [AGENTPHONE_BASE_URL=...] ./agent NUMBER_ID LEDGER_FILE
+ *   AGENTPHONE_API_KEY=... [AGENTPHONE_BASE_URL=...] ./agent LISTEN [PUBLIC_URL]
  *
- * The ledger file records "pending ID" before a reply is sent and "answered ID" after. A reply
- * carries reply_to_message_id, so when a send's outcome is unknown ("mayHaveSucceeded": true) or
- * the program died mid-send, the next run looks for its own reply in the conversation before it
- * sends again. A send that certainly did not go out is recorded as "failed" and retried.
+ * LISTEN is host:port, e.g. 127.0.0.1:8080. PUBLIC_URL is the URL the API reaches it at (a
+ * reverse proxy or tunnel in front of LISTEN); without it, http://LISTEN/webhook is registered,
+ * which only a local sender (the sandbox) can reach. Registering rotates the webhook's secret:
+ * this program owns the project's webhook while it runs.
  *
- * The JSON handling is deliberately small: it reads the few string fields it needs from the
- * library's results.
+ * The JSON handling is deliberately small: it reads the few string fields it needs.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agentphone.h"
 
-#define MAX_ENTRIES 1024
-#define ID_LEN 128
+static agentphone_receiver *receiver = NULL;
 
-/* --- the ledger ------------------------------------------------------------------------- */
-
-struct ledger {
-  const char *path;
-  int count;
-  char ids[MAX_ENTRIES][ID_LEN];
-  char states[MAX_ENTRIES]; /* 'p' pending, 'a' answered, 0 forgotten */
-};
-
-static char *ledger_state(struct ledger *l, const char *id) {
-  int i;
-  for (i = l->count - 1; i >= 0; i--) {
-    if (strcmp(l->ids[i], id) == 0) {
-      return &l->states[i];
-    }
-  }
-  return NULL;
+static void on_signal(int sig) {
+  (void)sig;
+  agentphone_receiver_stop(receiver); /* async-signal-safe */
 }
 
-static void ledger_set(struct ledger *l, const char *id, char state) {
-  char *s = ledger_state(l, id);
-  if (s != NULL) {
-    *s = state;
-  } else if (l->count < MAX_ENTRIES) {
-    snprintf(l->ids[l->count], ID_LEN, "%s", id);
-    l->states[l->count++] = state;
-  }
-}
-
-static void ledger_load(struct ledger *l) {
-  char word[16], id[ID_LEN];
-  FILE *f = fopen(l->path, "r");
-  if (f == NULL) {
-    return;
-  }
-  while (fscanf(f, "%15s %127s", word, id) == 2) {
-    ledger_set(l, id, strcmp(word, "pending") == 0 ? 'p' : strcmp(word, "answered") == 0 ? 'a' : 0);
-  }
-  fclose(f);
-}
-
-/* Records a change on disk before the caller acts on it; 0 on success. */
-static int ledger_record(struct ledger *l, const char *word, const char *id) {
-  FILE *f = fopen(l->path, "a");
-  if (f == NULL || fprintf(f, "%s %s\n", word, id) < 0 || fflush(f) != 0) {
-    if (f != NULL) {
-      fclose(f);
-    }
-    return -1;
-  }
-  fclose(f);
-  ledger_set(l, id, word[0] == 'p' ? 'p' : word[0] == 'a' ? 'a' : 0);
-  return 0;
-}
-
-/* --- reading the results ------------------------------------------------------------------ */
-
-/* The end of the JSON value starting at p (an object, array or string; else up to , ] }). */
-static const char *value_end(const char *p) {
-  int depth = 0, in_string = 0;
-  for (; *p != '\0'; p++) {
-    if (in_string) {
-      if (*p == '\\' && p[1] != '\0') {
-        p++;
-      } else if (*p == '"') {
-        in_string = 0;
-        if (depth == 0) {
-          return p + 1;
-        }
-      }
-    } else if (*p == '"') {
-      in_string = 1;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-    } else if (*p == '}' || *p == ']') {
-      if (depth == 0) {
-        return p;
-      }
-      if (--depth == 0) {
-        return p + 1;
-      }
-    } else if (*p == ',' && depth == 0) {
-      return p;
-    }
-  }
-  return p;
-}
-
-/* Copies the string value of a top-level "key" of the object [obj, end) into buf ("" when
- * absent or not a string). Escapes are copied as they are: ids and numbers have none. */
-static void field(const char *obj, const char *end, const char *key, char *buf, size_t size) {
-  const char *p = obj + 1;
-  size_t key_len = strlen(key);
+/* Copies the string value of the first "key" at or after `from` in json into buf ("" if none).
+ * Escapes are kept as they are, so the copy can go back into a JSON string unchanged. */
+static void get(const char *json, const char *from, const char *key, char *buf, size_t size) {
+  char quoted[64];
+  const char *p = from != NULL ? from : json;
+  size_t n = 0;
   buf[0] = '\0';
-  while (p < end) {
-    const char *k, *k_end;
-    while (p < end && *p != '"') {
-      p++;
-    }
-    if (p >= end) {
-      return;
-    }
-    k = p + 1;
-    k_end = value_end(p) - 1;
-    p = k_end + 1;
-    while (p < end && (*p == ' ' || *p == ':')) {
-      p++;
-    }
-    if ((size_t)(k_end - k) == key_len && strncmp(k, key, key_len) == 0 && *p == '"') {
-      const char *v_end = value_end(p) - 1;
-      size_t n = (size_t)(v_end - p - 1);
-      if (n >= size) {
-        n = size - 1;
-      }
-      memcpy(buf, p + 1, n);
-      buf[n] = '\0';
-      return;
-    }
-    p = value_end(p);
-    while (p < end && (*p == ',' || *p == ' ')) {
-      p++;
-    }
+  snprintf(quoted, sizeof quoted, "\"%s\"", key);
+  p = strstr(p, quoted);
+  if (p == NULL) return;
+  p += strlen(quoted);
+  while (*p == ' ' || *p == ':') p++;
+  if (*p++ != '"') return;
+  while (p[n] != '\0' && p[n] != '"' && n + 2 < size) {
+    if (p[n] == '\\' && p[n + 1] != '\0') n++;
+    n++;
   }
+  memcpy(buf, p, n);
+  buf[n] = '\0';
 }
 
-/* Calls visit(obj, end, ctx) for each object of the result's "data" array. */
-static void each_item(const char *json, void (*visit)(const char *, const char *, void *),
-                      void *ctx) {
-  const char *p = strstr(json, "\"data\":");
-  if (p == NULL || (p = strchr(p, '[')) == NULL) {
-    return;
-  }
-  for (p++; *p != '\0' && *p != ']';) {
-    if (*p == '{') {
-      const char *end = value_end(p);
-      visit(p, end, ctx);
-      p = end;
-    } else {
-      p++;
-    }
-  }
-}
-
-/* --- the responder ------------------------------------------------------------------------ */
-
-struct pass {
-  agentphone_client *client;
-  struct ledger *ledger;
-  const char *number_id;
-  const char *messages; /* the current conversation's messages */
-  int sent, failed;
-};
-
-/* Whether a message in the conversation replies to `id` (a "replyTo": {"messageId": id}). */
-static int replied_to(const char *messages, const char *id) {
-  const char *p = messages;
-  size_t len = strlen(id);
-  while ((p = strstr(p, "\"messageId\"")) != NULL) {
-    p += strlen("\"messageId\"");
-    while (*p == ' ' || *p == ':') {
-      p++;
-    }
-    if (*p == '"' && strncmp(p + 1, id, len) == 0 && p[1 + len] == '"') {
-      return 1;
-    }
-  }
-  return 0;
-}
-
-static void answer_message(const char *obj, const char *end, void *ctx) {
-  struct pass *pass = (struct pass *)ctx;
-  char id[ID_LEN], direction[16], from[64], request[512];
-  char *state, *out = NULL;
-  agentphone_status st;
-  field(obj, end, "direction", direction, sizeof direction);
-  field(obj, end, "id", id, sizeof id);
-  field(obj, end, "fromNumber", from, sizeof from);
-  if (strcmp(direction, "inbound") != 0 || id[0] == '\0') {
-    return;
-  }
-  state = ledger_state(pass->ledger, id);
-  if (state != NULL && *state == 'a') {
-    return;
-  }
-  if (replied_to(pass->messages, id)) {
-    printf("  %s: already replied to; not sending again\n", id);
-    ledger_record(pass->ledger, "answered", id);
-    return;
-  }
-  if (ledger_record(pass->ledger, "pending", id) != 0) {
-    fprintf(stderr, "cannot write the ledger %s\n", pass->ledger->path);
-    pass->failed++;
-    return;
-  }
-  snprintf(request, sizeof request,
-           "{\"body\": \"Thanks for your message. A person will get back to you soon.\", "
-           "\"to_number\": \"%s\", \"number_id\": \"%s\", \"reply_to_message_id\": \"%s\"}",
-           from, pass->number_id, id);
-  st = agentphone_messages_send(pass->client, request, &out);
-  if (st == AGENTPHONE_OK) {
-    ledger_record(pass->ledger, "answered", id);
-    printf("  %s: replied to %s\n", id, from);
-    pass->sent++;
-  } else if (strstr(out, "\"mayHaveSucceeded\":true") != NULL) {
-    printf("  %s: outcome unknown (%s); the next run checks before resending\n", id,
-           agentphone_status_name((int)st));
-    pass->failed++;
-  } else {
-    ledger_record(pass->ledger, "failed", id);
-    printf("  %s: not sent (%s); the next run tries again\n", id, agentphone_status_name((int)st));
-    pass->failed++;
-  }
-  agentphone_string_free(out);
-}
-
-static void answer_conversation(const char *obj, const char *end, void *ctx) {
-  struct pass *pass = (struct pass *)ctx;
-  char id[ID_LEN], number[ID_LEN];
+/* An inbound text: reply once, on the number it came to, as a reply to it. */
+static int answer_text(agentphone_client *client, const char *event, const char *data) {
+  char from[64], number[128], message_id[128], request[512];
   char *out = NULL;
-  field(obj, end, "phoneNumberId", number, sizeof number);
-  field(obj, end, "id", id, sizeof id);
-  if (strcmp(number, pass->number_id) != 0) {
-    return;
-  }
-  if (agentphone_conversations_messages(pass->client, id, "{\"limit\": 200}", &out) ==
-      AGENTPHONE_OK) {
-    pass->messages = out;
-    each_item(out, answer_message, pass);
+  int handled;
+  get(event, data, "from", from, sizeof from);
+  get(event, data, "numberId", number, sizeof number);
+  get(event, data, "messageId", message_id, sizeof message_id);
+  if (from[0] == '\0' || number[0] == '\0') return 0; /* not an inbound text we can answer */
+  snprintf(request, sizeof request,
+           "{\"body\": \"Thanks for your message! We will get back to you soon.\", "
+           "\"to_number\": \"%s\", \"number_id\": \"%s\", \"reply_to_message_id\": \"%s\"}",
+           from, number, message_id);
+  if (agentphone_messages_send(client, request, &out) == AGENTPHONE_OK) {
+    printf("replied to %s\n", message_id);
+    handled = 0;
+  } else if (strstr(out, "\"mayHaveSucceeded\":true") != NULL) {
+    /* It may have gone out: never send it again blindly (a redelivery would). */
+    printf("reply to %s: outcome unknown, not sent again: %s\n", message_id, out);
+    handled = 0;
   } else {
-    fprintf(stderr, "messages of %s: %s\n", id, out);
-    pass->failed++;
+    /* It certainly did not go out: answer 500, and the API delivers the text again. */
+    printf("reply to %s failed, will retry: %s\n", message_id, out);
+    handled = 1;
   }
   agentphone_string_free(out);
+  fflush(stdout);
+  return handled;
+}
+
+/* A voice turn: the reply is what the caller hears. */
+static void answer_turn(agentphone_reply *reply, const char *event, const char *data) {
+  char said[512], answer[600];
+  get(event, data, "transcript", said, sizeof said);
+  if (strstr(said, "bye") != NULL || strstr(said, "Bye") != NULL) {
+    agentphone_reply_say(reply, "Thanks for calling. Goodbye!");
+    agentphone_reply_hangup(reply);
+    return;
+  }
+  agentphone_reply_interim(reply, "One moment...");
+  snprintf(answer, sizeof answer, "You said: %s", said);
+  agentphone_reply_say(reply, answer);
+}
+
+static int on_event(const char *event_json, agentphone_reply *reply, void *user_data) {
+  agentphone_client *client = user_data;
+  const char *data = strstr(event_json, "\"data\"");
+  if (data == NULL) return 0;
+  if (reply != NULL) {
+    answer_turn(reply, event_json, data);
+    return 0;
+  }
+  if (strstr(event_json, "\"event\":\"agent.message\"") != NULL ||
+      strstr(event_json, "\"event\": \"agent.message\"") != NULL) {
+    return answer_text(client, event_json, data);
+  }
+  return 0; /* a call's end, a reaction, ...: nothing to do */
 }
 
 int main(int argc, char **argv) {
-  static struct ledger ledger;
-  struct pass pass;
   agentphone_client *client = NULL;
   char *error = NULL, *out = NULL;
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s NUMBER_ID LEDGER_FILE\n", argv[0]);
+  char url[512], request[640], secret[256], config[512];
+  struct sigaction sa;
+  int status = 1;
+  if (argc < 2 || argc > 3) {
+    fprintf(stderr, "usage: %s LISTEN [PUBLIC_URL]\n", argv[0]);
     return 2;
   }
-  ledger.path = argv[2];
-  ledger_load(&ledger);
   if (agentphone_client_new(NULL, &client, &error) != AGENTPHONE_OK) {
-    fprintf(stderr, "%s\n", error);
+    fprintf(stderr, "client: %s\n", error);
     agentphone_string_free(error);
     return 1;
   }
-  memset(&pass, 0, sizeof pass);
-  pass.client = client;
-  pass.ledger = &ledger;
-  pass.number_id = argv[1];
-  /* A responder that runs often sees its recent conversations on the first page. */
-  if (agentphone_conversations_list(client, "{\"limit\": 100}", &out) != AGENTPHONE_OK) {
-    fprintf(stderr, "conversations: %s\n", out);
-    agentphone_string_free(out);
-    agentphone_client_free(client);
-    return 1;
+  if (argc == 3) {
+    snprintf(url, sizeof url, "%s", argv[2]);
+  } else {
+    snprintf(url, sizeof url, "http://%s/webhook", argv[1]);
   }
-  each_item(out, answer_conversation, &pass);
+  snprintf(request, sizeof request, "{\"url\": \"%s\"}", url);
+  if (agentphone_webhooks_set(client, request, &out) != AGENTPHONE_OK) {
+    fprintf(stderr, "registering %s: %s\n", url, out);
+    goto done;
+  }
+  get(out, NULL, "secret", secret, sizeof secret);
   agentphone_string_free(out);
+  out = NULL;
+  snprintf(config, sizeof config, "{\"secret\": \"%s\", \"listen\": \"%s\"}", secret, argv[1]);
+  if (agentphone_receiver_new(config, on_event, client, &receiver, &error) != AGENTPHONE_OK) {
+    fprintf(stderr, "receiver: %s\n", error);
+    agentphone_string_free(error);
+    goto done;
+  }
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  printf("listening on %s (registered %s)\n", agentphone_receiver_url(receiver), url);
+  fflush(stdout);
+  if (agentphone_receiver_run(receiver, &out) == AGENTPHONE_OK) {
+    printf("stopped\n");
+    status = 0;
+  } else {
+    fprintf(stderr, "run: %s\n", out);
+  }
+  agentphone_string_free(out);
+  agentphone_receiver_free(receiver);
+done:
   agentphone_client_free(client);
-  printf("%d replies sent, %d to look at again\n", pass.sent, pass.failed);
-  return 0;
+  return status;
 }
