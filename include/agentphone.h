@@ -876,7 +876,9 @@ const char *agentphone_receiver_url(const struct agentphone_receiver *receiver);
 /*
  Serves until [`agentphone_receiver_stop`]: calls `on_event` for each new verified event.
  `*out` is always set: `"{}"` after a stop (also when the drain timed out), else the error
- JSON. One run at a time per receiver.
+ JSON. One run at a time per receiver. When the drain timed out, a callback still under way
+ goes on after this returns (a thread cannot be stopped from outside): keep what it uses
+ (`user_data`) alive until it returns, e.g. with a counter of callbacks under way.
 
  # Safety
  `receiver` is a live handle from `agentphone_receiver_new`, not freed during the run; `out`

@@ -480,7 +480,8 @@ impl Receiver {
     /// callbacks run at once, on the receiver's threads, up to `threads`.
     ///
     /// Returns `Ok(())` after a stop, once the callbacks under way finished or the drain
-    /// timeout passed; the receiver may then run again.
+    /// timeout passed (a callback still under way then goes on, on its thread, and its answer
+    /// is cut off); the receiver may then run again.
     pub fn run<F, E>(&self, on_event: F) -> Result<(), Error>
     where
         F: Fn(&Delivery, Option<&mut Reply<'_>>) -> Result<(), E> + Send + Sync + 'static,
