@@ -643,3 +643,31 @@ fn the_c_agent_answers_a_text_once_and_holds_a_call() {
     assert!(exit.success(), "{first}{rest}");
     assert!(rest.contains("stopped"), "{rest}");
 }
+
+/// The README's one command for the C agent offline: it builds what it needs, plays a text and a
+/// call through the sandbox program, and shows what the agent did.
+#[test]
+fn the_c_agent_runs_offline_with_one_command() {
+    let out = std::process::Command::new("bash")
+        .arg(support::c::root().join("examples/c/run-agent.sh"))
+        .env_remove("AGENTPHONE_API_KEY")
+        .env_remove("AGENTPHONE_BASE_URL")
+        .output()
+        .expect("bash examples/c/run-agent.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("replied to msg_"), "{stdout}");
+    assert!(
+        stdout.contains("caller: What are your hours? | agent: You said: What are your hours?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("caller: Great, bye | agent: Thanks for calling. Goodbye!"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("status: completed"), "{stdout}");
+}
