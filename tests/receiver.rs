@@ -218,6 +218,14 @@ fn each_bad_request_gets_its_status_and_never_reaches_the_callback() {
         (status(&health), body(&health)),
         (200, r#"{"status":"ok"}"#)
     );
+    let head = exchange(
+        r.addr,
+        b"HEAD /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        status(&head) == 405 && head.contains("Allow: GET"),
+        "{head}"
+    );
     let other = exchange(
         r.addr,
         b"GET /elsewhere HTTP/1.1\r\nConnection: close\r\n\r\n",

@@ -580,8 +580,9 @@ where
     F: Fn(&Delivery, Option<&mut Reply<'_>>) -> Result<(), E> + Send + Sync + 'static,
 {
     if req.path == "/healthz" {
+        // GET only: an answer to HEAD must not carry the body this one has.
         return match req.method.as_str() {
-            "GET" | "HEAD" => answer(200, json!({"status": "ok"})),
+            "GET" => answer(200, json!({"status": "ok"})),
             _ => not_allowed("GET"),
         };
     }
