@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::answer::{
-    self, agent_not_found, envelope, int_query, invalid_body, method_not_allowed, number_not_found,
-    ok, record, Answer, Answered,
+    self, agent_not_found, envelope, given, int_query, invalid_body, method_not_allowed,
+    number_not_found, ok, record, Answer, Answered,
 };
 use crate::state::{now_micros, Routed, State};
 use crate::time::rfc3339;
@@ -89,11 +89,6 @@ struct Settings {
     call_screening_purpose: Option<Value>,
     #[serde(deserialize_with = "given", skip_serializing_if = "Option::is_none")]
     webhook_url: Option<Value>,
-}
-
-/// A setting the body has, as given (`null` is `Some(Value::Null)`, not `None`).
-fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
 }
 
 /// The voice catalogue the sandbox offers.

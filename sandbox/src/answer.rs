@@ -104,6 +104,12 @@ pub(super) fn json_body(body: &[u8]) -> Result<Map<String, Value>, Answer> {
     }
 }
 
+/// For `#[serde(deserialize_with = "given")]`: a field the body has, as given (`null` is
+/// `Some(Value::Null)`, not `None`: a setting set to `null` is set).
+pub(super) fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
 /// A request body read into `T` by its derived `Deserialize`, with the API's errors: an empty
 /// body is `{}`; a body that is not a JSON object, or a field of the wrong type, is the 400 that
 /// names it (`externalId: must be a string`). When several fields are wrong, the first in

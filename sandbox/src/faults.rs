@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use crate::answer::{self, Answer};
+use crate::answer::{self, given, Answer};
 use crate::pipeline::reply;
 use crate::state::lock;
 use agentphone_http::{self as http, Reply, Request, Response};
@@ -301,11 +301,6 @@ struct FaultBody {
     drop: Option<Value>,
     #[serde(default, deserialize_with = "spoil")]
     after_acting: Option<Spoil>,
-}
-
-/// A value the body has, as given (`null` is `Some(Value::Null)`, not `None`).
-fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
 }
 
 /// `afterActing`: `null` is none; else a [`Spoil`].
