@@ -491,17 +491,13 @@ impl Receiver {
             .try_clone()
             .map_err(|e| Error::new(ErrorKind::Network, format!("could not serve: {e}")))?;
         let s = &self.settings;
-        let shared = Arc::new(Shared {
-            verifier: s.verifier.clone(),
-            path: s.path.clone(),
-            memory: s
-                .dedupe
-                .map(|(capacity, ttl)| Mutex::new(Memory::new(capacity, ttl))),
-            permits: Permits::new(s.threads),
-            running: AtomicUsize::new(0),
-            stopping: AtomicBool::new(false),
+        let shared = Arc::new(Shared::new(
+            s.verifier.clone(),
+            s.path.clone(),
+            s.dedupe,
+            s.threads,
             on_event,
-        });
+        ));
         let handler: Handler = {
             let shared = shared.clone();
             Arc::new(move |req| handle(&shared, req))
@@ -532,6 +528,26 @@ struct Shared<F> {
     running: AtomicUsize,
     stopping: AtomicBool,
     on_event: F,
+}
+
+impl<F> Shared<F> {
+    fn new(
+        verifier: Verifier,
+        path: String,
+        dedupe: Option<(usize, Duration)>,
+        threads: usize,
+        on_event: F,
+    ) -> Shared<F> {
+        Shared {
+            verifier,
+            path,
+            memory: dedupe.map(|(capacity, ttl)| Mutex::new(Memory::new(capacity, ttl))),
+            permits: Permits::new(threads),
+            running: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+            on_event,
+        }
+    }
 }
 
 /// At most `threads` callbacks at once.
@@ -697,14 +713,12 @@ pub(crate) fn answers(secret: &str, requests: Vec<Request>) -> Vec<(u16, bool)> 
     let called = Arc::new(AtomicBool::new(false));
     let flag = called.clone();
     let holds = |body: &[u8], word: &[u8]| body.windows(word.len()).any(|w| w == word);
-    let shared = Arc::new(Shared {
-        verifier: Verifier::new(secret),
-        path: DEFAULT_PATH.into(),
-        memory: Some(Mutex::new(Memory::new(1000, DEFAULT_DEDUPE_TTL))),
-        permits: Permits::new(1),
-        running: AtomicUsize::new(0),
-        stopping: AtomicBool::new(false),
-        on_event: move |d: &Delivery, reply: Option<&mut Reply<'_>>| {
+    let shared = Arc::new(Shared::new(
+        Verifier::new(secret),
+        DEFAULT_PATH.into(),
+        Some((1000, DEFAULT_DEDUPE_TTL)),
+        1,
+        move |d: &Delivery, reply: Option<&mut Reply<'_>>| {
             flag.store(true, Ordering::SeqCst);
             if let Some(reply) = reply {
                 if holds(&d.body, b"interim") {
@@ -718,7 +732,7 @@ pub(crate) fn answers(secret: &str, requests: Vec<Request>) -> Vec<(u16, bool)> 
                 Ok(())
             }
         },
-    });
+    ));
     requests
         .into_iter()
         .map(|req| {
