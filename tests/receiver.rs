@@ -573,21 +573,17 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-/// The sandbox delivers to the receiver as the API would: an SMS whose first delivery fails is
-/// redelivered and handled once; a voice conversation is held (an interim line, an answer, a
-/// hangup), and the call's end arrives once.
-#[test]
-fn the_sandbox_delivers_to_the_receiver_and_hears_its_replies() {
-    use agentphone::webhook::EventData;
-    use agentphone::{CreateNumber, SetWebhook};
-    use agentphone_sandbox::{Sandbox, DEFAULT_AGENT};
-
-    let sb = Sandbox::builder()
-        .webhook_retry_delay(Duration::from_millis(10))
+/// A sandbox (retrying a failed delivery after `retry`, doubling), a client of it, and a
+/// receiver registered as its project webhook. The secret comes back from registering the URL,
+/// so the port is chosen first.
+fn sandbox_with_receiver(
+    retry: Duration,
+) -> (agentphone_sandbox::Sandbox, agentphone::Client, Receiver) {
+    let sb = agentphone_sandbox::Sandbox::builder()
+        .webhook_retry_delay(retry)
         .start()
         .unwrap();
     let c = sb.client().unwrap();
-    // The secret comes back from registering the URL, so the port is chosen first.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -596,7 +592,7 @@ fn the_sandbox_delivers_to_the_receiver_and_hears_its_replies() {
     let url = format!("http://127.0.0.1:{port}/webhook");
     let secret = c
         .webhooks()
-        .set(&SetWebhook::new(url.as_str()))
+        .set(&agentphone::SetWebhook::new(url.as_str()))
         .unwrap()
         .secret
         .unwrap();
@@ -605,6 +601,19 @@ fn the_sandbox_delivers_to_the_receiver_and_hears_its_replies() {
         .build()
         .unwrap();
     assert_eq!(receiver.url(), url);
+    (sb, c, receiver)
+}
+
+/// The sandbox delivers to the receiver as the API would: an SMS whose first delivery fails is
+/// redelivered and handled once; a voice conversation is held (an interim line, an answer, a
+/// hangup), and the call's end arrives once.
+#[test]
+fn the_sandbox_delivers_to_the_receiver_and_hears_its_replies() {
+    use agentphone::webhook::EventData;
+    use agentphone::CreateNumber;
+    use agentphone_sandbox::DEFAULT_AGENT;
+
+    let (sb, c, receiver) = sandbox_with_receiver(Duration::from_millis(10));
     let stop = receiver.stop_handle();
     let sms_tries = Arc::new(AtomicUsize::new(0));
     let handled: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -707,30 +716,11 @@ fn the_sandbox_delivers_to_the_receiver_and_hears_its_replies() {
 #[test]
 fn through_failed_attempts_each_delivered_text_is_handled_exactly_once() {
     use agentphone::webhook::EventData;
-    use agentphone::{CreateNumber, SetWebhook};
-    use agentphone_sandbox::{Sandbox, DEFAULT_AGENT};
+    use agentphone::CreateNumber;
+    use agentphone_sandbox::DEFAULT_AGENT;
     use std::collections::HashMap;
 
-    let sb = Sandbox::builder()
-        .webhook_retry_delay(Duration::from_millis(5))
-        .start()
-        .unwrap();
-    let c = sb.client().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let secret = c
-        .webhooks()
-        .set(&SetWebhook::new(format!("http://127.0.0.1:{port}/webhook")))
-        .unwrap()
-        .secret
-        .unwrap();
-    let receiver = Receiver::builder(secret)
-        .listen(format!("127.0.0.1:{port}"))
-        .build()
-        .unwrap();
+    let (sb, c, receiver) = sandbox_with_receiver(Duration::from_millis(5));
     let stop = receiver.stop_handle();
     // Per text: (attempts that reached the program, times it was handled).
     let seen: Arc<Mutex<HashMap<String, (u32, u32)>>> = Arc::default();
