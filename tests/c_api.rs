@@ -358,20 +358,14 @@ fn the_c_api_at_its_edges() {
 /// them signed by Python's `hmac` rather than the library, and reads the answers.
 #[test]
 fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::net::TcpStream;
-    use std::process::Stdio;
 
     const SECRET: &str = "whsec_c_receiver";
     let exe = compile("tests/c/test_receiver.c", "test_receiver");
-    let mut child = support::c::command(&exe, &[SECRET], &[])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("url ").expect(&first).to_string();
+    let program = support::c::start(&exe, &[SECRET], &[]);
+    let first = &program.first_line;
+    let url = first.trim().strip_prefix("url ").expect(first).to_string();
     let addr = url
         .trim_start_matches("http://")
         .trim_end_matches("/webhook")
@@ -523,15 +517,11 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(300));
         let again = post(&slow_body, &slow_signature, "");
         assert_eq!(status(&again), "409", "{again}");
-        // SAFETY: kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        program.terminate();
         let slow = slow.join().unwrap();
         assert_eq!(body_of(&slow), r#"{"text":"done"}"#, "{slow}");
     });
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let exit = child.wait().unwrap();
-    println!("{rest}");
+    let (exit, rest) = program.finish();
     assert!(exit.success(), "the C program failed: {rest}");
     assert!(rest.contains("handled 7"), "{rest}");
     assert!(rest.contains(", 0 failed"), "{rest}");
@@ -542,9 +532,6 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
 /// on SIGTERM.
 #[test]
 fn the_c_agent_answers_a_text_once_and_holds_a_call() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::Stdio;
-
     let sandbox = Sandbox::builder()
         .api_key("sk_c_agent_receiver")
         .start()
@@ -565,13 +552,8 @@ fn the_c_agent_answers_a_text_once_and_holds_a_call() {
         ("AGENTPHONE_API_KEY", "sk_c_agent_receiver"),
         ("AGENTPHONE_BASE_URL", sandbox.base_url()),
     ];
-    let mut child = support::c::command(&exe, &[&listen], &env)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
+    let program = support::c::start(&exe, &[&listen], &env);
+    let first = &program.first_line;
     assert!(
         first.starts_with("listening on http://127.0.0.1:"),
         "{first}"
@@ -635,12 +617,9 @@ fn the_c_agent_answers_a_text_once_and_holds_a_call() {
     });
     assert_eq!(replies().len(), 1, "the text was answered once");
 
-    // SAFETY: kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "{first}{rest}");
+    program.terminate();
+    let (exit, rest) = program.finish();
+    assert!(exit.success(), "{rest}");
     assert!(rest.contains("stopped"), "{rest}");
 }
 

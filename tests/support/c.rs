@@ -4,8 +4,9 @@
 //! `AGENTPHONE_C_RUNNER` runs the programs under a tool (e.g. `valgrind --error-exitcode=99`);
 //! `AGENTPHONE_CFLAGS` adds compiler flags (e.g. `-fsanitize=address`). `.ci/run` uses both.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
 
 pub fn root() -> &'static Path {
@@ -133,4 +134,50 @@ pub fn command(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .env_remove("AGENTPHONE_BASE_URL")
         .envs(env.iter().copied());
     cmd
+}
+
+/// A C program started by [`start`] that serves until it is told to stop: its first line of
+/// output (what it prints once it is ready), and the rest once it ends.
+pub struct Started {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    /// The first line it printed, with its newline.
+    pub first_line: String,
+}
+
+/// Starts a program as [`command`] would run it, its stdout piped, and waits for its first
+/// line.
+pub fn start(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Started {
+    let mut child = command(exe, args, env)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting the C program");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first_line = String::new();
+    stdout.read_line(&mut first_line).unwrap();
+    Started {
+        child,
+        stdout,
+        first_line,
+    }
+}
+
+impl Started {
+    /// Sends it SIGTERM.
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) },
+            0
+        );
+    }
+
+    /// Waits for it to end: how it ended, and what it printed after its first line.
+    pub fn finish(mut self) -> (ExitStatus, String) {
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).unwrap();
+        let exit = self.child.wait().unwrap();
+        println!("{}{rest}", self.first_line);
+        (exit, rest)
+    }
 }
