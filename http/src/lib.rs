@@ -489,8 +489,12 @@ fn take_line(
     deadline: Instant,
     limits: Limits,
 ) -> Result<Vec<u8>, ReadError> {
+    // Where the search for the CRLF goes on from: a line that trickles in a byte a read is not
+    // searched from its start again each time.
+    let mut from = 0;
     loop {
-        if let Some(end) = buf.windows(2).position(|w| w == b"\r\n") {
+        if let Some(at) = buf[from..].windows(2).position(|w| w == b"\r\n") {
+            let end = from + at;
             let mut line: Vec<u8> = buf.drain(..end + 2).collect();
             line.truncate(end);
             return Ok(line);
@@ -501,6 +505,7 @@ fn take_line(
                 "chunk line too large",
             )));
         }
+        from = buf.len().saturating_sub(1);
         let want = buf.len() + 1;
         fill(stream, buf, want, deadline, limits)?;
     }
