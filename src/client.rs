@@ -6,15 +6,6 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 
-use crate::api::agents::Agents;
-use crate::api::calls::Calls;
-use crate::api::contacts::Contacts;
-use crate::api::conversations::Conversations;
-use crate::api::messages::Messages;
-use crate::api::numbers::Numbers;
-use crate::api::raw::RawRequest;
-use crate::api::usage::UsageReports;
-use crate::api::webhooks::Webhooks;
 use crate::error::Error;
 use crate::tls::{TlsRoots, ENV_CA_FILE};
 use crate::transport::retry::Backoff;
@@ -82,78 +73,7 @@ impl Client {
         ClientBuilder::default().build()
     }
 
-    /// Number operations: create, list, get, release, messages, and the page iterators.
-    pub fn numbers(&self) -> Numbers<'_> {
-        Numbers {
-            transport: &self.transport,
-        }
-    }
-
-    /// Message operations: send a message, react to one.
-    pub fn messages(&self) -> Messages<'_> {
-        Messages {
-            transport: &self.transport,
-        }
-    }
-
-    /// Conversation operations: list, read, update, messages, typing.
-    pub fn conversations(&self) -> Conversations<'_> {
-        Conversations {
-            transport: &self.transport,
-        }
-    }
-
-    /// The project's webhook: read, set, delete, test, the delivery log. (Per agent:
-    /// [`Agents::webhook`].)
-    pub fn webhooks(&self) -> Webhooks<'_> {
-        Webhooks {
-            transport: &self.transport,
-        }
-    }
-
-    /// Contact operations: the address book, and what a number can receive.
-    pub fn contacts(&self) -> Contacts<'_> {
-        Contacts {
-            transport: &self.transport,
-        }
-    }
-
-    /// Usage reports: counters, per day, month, number and agent.
-    pub fn usage(&self) -> UsageReports<'_> {
-        UsageReports {
-            transport: &self.transport,
-        }
-    }
-
-    /// Call operations: list, place, read, wait for the end, end, transcript.
-    pub fn calls(&self) -> Calls<'_> {
-        Calls {
-            transport: &self.transport,
-        }
-    }
-
-    /// Agent operations: create, read, update, delete, attach and detach numbers, their calls
-    /// and conversations, the voices.
-    pub fn agents(&self) -> Agents<'_> {
-        Agents {
-            transport: &self.transport,
-        }
-    }
-
-    /// A request to any endpoint, for those without a typed operation: `method` is GET, POST,
-    /// PUT, PATCH or DELETE; `path_and_query` is relative to the base URL (e.g.
-    /// `/v1/usage/daily?days=7`) and can never leave it. See [`RawRequest`].
-    ///
-    /// ```no_run
-    /// # let client = agentphone::Client::from_env()?;
-    /// let status: serde_json::Value = client.request("GET", "/v1/register/status").send()?;
-    /// # Ok::<(), agentphone::Error>(())
-    /// ```
-    pub fn request(&self, method: &str, path_and_query: &str) -> RawRequest<'_> {
-        RawRequest::new(&self.transport, method, path_and_query)
-    }
-
-    /// The request path, for the C API.
+    /// The request path, for the resource handles (each api file's accessor) and the C API.
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }

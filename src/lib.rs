@@ -176,6 +176,17 @@
 // docs.rs (see Cargo.toml) marks what a feature brings.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// Declares a layer's resource files and re-exports what each makes public: a resource is
+/// registered in its layer (model, api, ffi) by its name in that layer's one list.
+macro_rules! resources {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            pub(crate) mod $name;
+            pub use $name::*;
+        )+
+    };
+}
+
 mod api;
 mod client;
 mod error;
@@ -191,20 +202,11 @@ pub mod webhook;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use api::agents::{Agents, MAX_CUSTOM_TOOLS};
-pub use api::calls::{
-    Calls, Recording, RecordingDownload, TranscriptStream, CALL_WAIT_SECONDS,
-    CREATE_CALL_WAIT_SECONDS, LONG_POLL_MARGIN, STREAM_READ_TIMEOUT,
-};
-pub use api::contacts::Contacts;
-pub use api::conversations::Conversations;
-pub use api::messages::{Messages, MAX_MEDIA_URLS};
-pub use api::numbers::{MessageIter, NumberIter, Numbers, NUMBERS_LIMIT};
+// Each resource's public items, as its file declares them (`resources!` in each layer).
 pub use api::paging::{CursorIter, OffsetIter};
 pub use api::raw::RawRequest;
-pub use api::usage::UsageReports;
 pub use api::validate::{MAX_OFFSET, MESSAGES_LIMIT, PAGE_LIMIT};
-pub use api::webhooks::{AgentWebhook, Webhooks};
+pub use api::*;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_PER_HOST,
     DEFAULT_MAX_RECORDING_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
@@ -213,33 +215,7 @@ pub use client::{
     USER_AGENT,
 };
 pub use error::{Error, ErrorKind};
-pub use model::agents::{
-    Agent, AgentPage, AgentSettings, AttachedNumber, CustomTool, DeletedAgent, DetachedNumber,
-    NumberSummary, Voice,
-};
-pub use model::calls::{
-    Call, CallPage, CallTranscript, CreateCall, GetCall, ListCalls, Transcript, TranscriptEvent,
-    TranscriptTurn,
-};
-pub use model::contacts::{
-    Capabilities, CapabilitiesQuery, Contact, ContactDetails, ContactPage, ListContacts,
-};
-pub use model::conversations::{
-    Conversation, ConversationMessage, ConversationMessagePage, ConversationPage, GetConversation,
-    TypingIndicator, UpdateConversation,
-};
-pub use model::messages::{
-    ListMessages, Message, MessagePage, React, Reaction, SendMessage, SentMessage,
-};
-pub use model::numbers::{
-    AvailableQuery, ContactCard, CreateNumber, DailyNewContacts, ListNumbers, LookupQuery,
-    NumberInfoList, NumberPage, PhoneNumber, ReleasedNumber, UpdateNumber,
-};
-pub use model::usage::{ByAgentQuery, DailyQuery, MonthlyQuery, Usage, UsageReport, UsageRow};
-pub use model::webhooks::{
-    DeliveryPage, DeliveryQuery, SetWebhook, Webhook, WebhookDelivery, WebhookTest,
-};
-pub use model::{Extra, Paging};
+pub use model::*;
 pub use tls::{TlsRoots, ENV_CA_FILE};
 
 /// Re-exported so callers can name timestamps without adding chrono themselves.

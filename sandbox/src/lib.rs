@@ -54,23 +54,46 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-mod agents;
 mod answer;
-mod calls;
-mod contacts;
-mod conversations;
 mod delivery;
 mod faults;
-mod messages;
-mod numbers;
 mod pipeline;
 mod random;
 mod state;
 mod stream;
 mod time;
 mod unsimulated;
-mod usage;
-mod webhooks;
+
+/// The resources: each a file with its routes (`route`) and, where it keeps records, the type
+/// of its store. A resource is registered by its line here: this declares its file, gives
+/// `State` a field for its store, and puts its routes in the routing table (tried in this
+/// order, then `unsimulated`'s 501 for the API's routes the sandbox leaves out).
+macro_rules! resources {
+    ($($name:ident $(: $store:ident)?),+ $(,)?) => {
+        $(mod $name;)+
+
+        /// Everything the sandbox remembers: each resource's store (`state.rs` holds what
+        /// spans several).
+        #[derive(Debug, Default)]
+        pub(crate) struct State {
+            $($(pub(crate) $name: $name::$store,)?)+
+        }
+
+        /// Every resource's routes, tried in turn.
+        pub(crate) const ROUTES: &[pipeline::Routes] = &[$($name::route,)+ unsimulated::route];
+    };
+}
+
+resources! {
+    numbers: Numbers,
+    agents: Agents,
+    messages: Messages,
+    conversations: Conversations,
+    calls: Calls,
+    webhooks: Webhooks,
+    contacts: Contacts,
+    usage,
+}
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -87,7 +110,7 @@ use agentphone::{Call, Client, ClientBuilder, Error, Message};
 use agentphone_http::{Limits, Server};
 use answer::Answer;
 use pipeline::{handle, route_to, Shared};
-use state::{lock, State, Store};
+use state::{lock, Store};
 use webhooks::WebhookSettings;
 
 /// A request the sandbox received, as it arrived. Its `Debug` redacts the `authorization` header.

@@ -54,13 +54,13 @@ pub(crate) struct Numbers {
     pub(crate) limit: usize,
 }
 
-impl Numbers {
-    pub(crate) fn new(limit: usize) -> Numbers {
+impl Default for Numbers {
+    fn default() -> Numbers {
         Numbers {
             list: Vec::new(),
             index: HashMap::new(),
             next: 0,
-            limit,
+            limit: crate::DEFAULT_NUMBER_LIMIT,
         }
     }
 }

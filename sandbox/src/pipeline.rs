@@ -12,8 +12,7 @@ use crate::answer::{Answer, Answered};
 use crate::faults::{self, Fault, FaultAction};
 use crate::state::{lock, Routed, State, Store};
 use crate::{
-    agents, calls, contacts, conversations, delivery, messages, numbers, stream, unsimulated,
-    usage, webhooks, RecordedRequest, MAX_ACTED_WRITES, MAX_RECORDED_REQUESTS,
+    calls, delivery, stream, webhooks, RecordedRequest, MAX_ACTED_WRITES, MAX_RECORDED_REQUESTS,
 };
 use agentphone_http::{Reply, Request, Response};
 
@@ -164,24 +163,11 @@ fn serve(shared: &Arc<Shared>, req: Request, request_id: String) -> Reply {
 }
 
 /// A resource's routes: `None` when the path is not one of the resource's.
-type Routes = fn(&mut State, &Routed<'_>) -> Option<Answered>;
-
-/// Every resource's routes, tried in turn.
-const ROUTES: [Routes; 9] = [
-    numbers::route,
-    agents::route,
-    messages::route,
-    conversations::route,
-    calls::route,
-    webhooks::route,
-    contacts::route,
-    usage::route,
-    unsimulated::route,
-];
+pub(crate) type Routes = fn(&mut State, &Routed<'_>) -> Option<Answered>;
 
 /// The answer of the resource whose route this is, or FastAPI's `404` when none is.
 fn dispatch(state: &mut State, routed: &Routed<'_>) -> Answer {
-    ROUTES
+    crate::ROUTES
         .iter()
         .find_map(|route| route(state, routed))
         .unwrap_or_else(|| Err(Answer::json(404, json!({"detail": "Not Found"}))))

@@ -5,19 +5,16 @@
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::Map;
 
-use crate::agents::{AgentRec, Agents};
-use crate::calls::Calls;
-use crate::contacts::Contacts;
-use crate::conversations::{ConversationRec, Conversations};
-use crate::messages::{MessageRec, Messages};
-use crate::numbers::{NumberRec, Numbers};
-use crate::webhooks::{WebhookSettings, Webhooks};
+use crate::agents::AgentRec;
+use crate::conversations::ConversationRec;
+use crate::messages::MessageRec;
+use crate::numbers::NumberRec;
 
 /// A self-serve account may hold this many active numbers (`VALIDATION_ERROR_NUMBER_LIMIT`).
 pub const DEFAULT_NUMBER_LIMIT: usize = 10;
@@ -49,17 +46,8 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Everything the sandbox remembers: each resource's store.
-#[derive(Debug)]
-pub(crate) struct State {
-    pub(crate) numbers: Numbers,
-    pub(crate) messages: Messages,
-    pub(crate) conversations: Conversations,
-    pub(crate) agents: Agents,
-    pub(crate) calls: Calls,
-    pub(crate) contacts: Contacts,
-    pub(crate) webhooks: Webhooks,
-}
+/// The state, declared with one field per store by `resources!` in `lib.rs`.
+pub(crate) use crate::State;
 
 /// One request as the routes see it: the path split into decoded segments, the query parsed.
 pub(super) struct Routed<'a> {
@@ -100,18 +88,8 @@ impl<'a> Routed<'a> {
 
 impl State {
     pub fn new(agents: impl IntoIterator<Item = String>, number_limit: usize) -> State {
-        let mut state = State {
-            numbers: Numbers::new(number_limit),
-            messages: Messages::default(),
-            conversations: Conversations::default(),
-            agents: Agents::default(),
-            calls: Calls::default(),
-            contacts: Contacts::default(),
-            webhooks: Webhooks::new(WebhookSettings {
-                retry_delay: Duration::from_secs(1),
-                allow_remote: false,
-            }),
-        };
+        let mut state = State::default();
+        state.numbers.limit = number_limit;
         for id in agents {
             state.add_agent(&id);
         }

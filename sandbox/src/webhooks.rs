@@ -86,8 +86,18 @@ pub(crate) struct WebhookSettings {
     pub(crate) allow_remote: bool,
 }
 
+impl Default for WebhookSettings {
+    /// A second before the first retry; loopback receivers only.
+    fn default() -> WebhookSettings {
+        WebhookSettings {
+            retry_delay: Duration::from_secs(1),
+            allow_remote: false,
+        }
+    }
+}
+
 /// The webhooks set, what was delivered, and what waits to be.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Webhooks {
     pub(crate) project: Option<WebhookRec>,
     pub(crate) by_agent: HashMap<String, WebhookRec>,
@@ -98,20 +108,6 @@ pub(crate) struct Webhooks {
     pub(crate) in_flight: HashSet<String>,
     pub(crate) settings: WebhookSettings,
     pub(crate) next_delivery: u64,
-}
-
-impl Webhooks {
-    pub(crate) fn new(settings: WebhookSettings) -> Webhooks {
-        Webhooks {
-            project: None,
-            by_agent: HashMap::new(),
-            deliveries: Vec::new(),
-            outbox: VecDeque::new(),
-            in_flight: HashSet::new(),
-            settings,
-            next_delivery: 0,
-        }
-    }
 }
 
 /// Attempts per event, the first included (as the API: 6 over about a day).

@@ -4,6 +4,7 @@
 use super::paging::{paged, OffsetIter, OffsetPage};
 use super::validate;
 use super::webhooks::AgentWebhook;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::agents::{
     Agent, AgentPage, AgentSettings, AttachedNumber, DeletedAgent, DetachedNumber, Voice, VoiceList,
@@ -17,6 +18,16 @@ use crate::transport::{ApiRequest, Method, Operation, Transport};
 #[derive(Debug, Clone, Copy)]
 pub struct Agents<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Agent operations: create, read, update, delete, attach and detach numbers, their calls
+    /// and conversations, the voices.
+    pub fn agents(&self) -> Agents<'_> {
+        Agents {
+            transport: self.transport(),
+        }
+    }
 }
 
 #[derive(serde::Serialize)]

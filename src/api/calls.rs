@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::paging::{OffsetIter, OffsetPage};
 use super::validate;
+use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::file::ReplacedFile;
 use crate::model::calls::{
@@ -45,6 +46,15 @@ pub struct Recording {
 #[derive(Debug, Clone, Copy)]
 pub struct Calls<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Call operations: list, place, read, wait for the end, end, transcript.
+    pub fn calls(&self) -> Calls<'_> {
+        Calls {
+            transport: self.transport(),
+        }
+    }
 }
 
 /// The validated, built requests of the call operations, sent by [`Calls`] and the C API.

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::paging::{OffsetIter, OffsetPage};
 use super::validate;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::contacts::{
     Capabilities, CapabilitiesQuery, Contact, ContactDetails, ContactPage, ListContacts,
@@ -14,6 +15,15 @@ use crate::transport::{ApiRequest, Method, Operation, Transport};
 #[derive(Debug, Clone, Copy)]
 pub struct Contacts<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Contact operations: the address book, and what a number can receive.
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts {
+            transport: self.transport(),
+        }
+    }
 }
 
 /// The validated, built requests of the contact operations, sent by [`Contacts`] and the C API.

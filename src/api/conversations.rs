@@ -2,6 +2,7 @@
 
 use super::paging::{paged, CursorIter, CursorPage, OffsetIter, OffsetPage};
 use super::validate;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::conversations::{
     Conversation, ConversationMessage, ConversationMessagePage, ConversationPage, GetConversation,
@@ -16,6 +17,15 @@ use crate::transport::{ApiRequest, Method, Operation, Transport};
 #[derive(Debug, Clone, Copy)]
 pub struct Conversations<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Conversation operations: list, read, update, messages, typing.
+    pub fn conversations(&self) -> Conversations<'_> {
+        Conversations {
+            transport: self.transport(),
+        }
+    }
 }
 
 /// The validated, built requests of the conversation operations, sent by [`Conversations`] and

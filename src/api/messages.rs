@@ -1,6 +1,7 @@
 //! Sending messages and reactions ([`Messages`]).
 
 use super::validate;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::messages::{React, Reaction, SendMessage, SentMessage};
 use crate::transport::{ApiRequest, Method, Operation, Transport};
@@ -9,6 +10,15 @@ use crate::transport::{ApiRequest, Method, Operation, Transport};
 #[derive(Debug, Clone, Copy)]
 pub struct Messages<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Message operations: send a message, react to one.
+    pub fn messages(&self) -> Messages<'_> {
+        Messages {
+            transport: self.transport(),
+        }
+    }
 }
 
 /// The validated, built requests of the message operations, sent by [`Messages`] and the C API.

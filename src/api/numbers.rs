@@ -3,6 +3,7 @@
 
 use super::paging::{paged, CursorIter, CursorPage, OffsetIter, OffsetPage};
 use super::validate;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::calls::{Call, CallPage};
 use crate::model::messages::{ListMessages, Message, MessagePage};
@@ -18,6 +19,15 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy)]
 pub struct Numbers<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Number operations: create, list, get, release, messages, and the page iterators.
+    pub fn numbers(&self) -> Numbers<'_> {
+        Numbers {
+            transport: self.transport(),
+        }
+    }
 }
 
 /// The validated, built requests of the number operations: one place for each, sent by the

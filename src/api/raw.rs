@@ -6,6 +6,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::transport::{ApiRequest, Method, Received, Transport};
 
@@ -31,6 +32,21 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 pub struct RawRequest<'a> {
     transport: &'a Transport,
     request: Result<ApiRequest, Error>,
+}
+
+impl Client {
+    /// A request to any endpoint, for those without a typed operation: `method` is GET, POST,
+    /// PUT, PATCH or DELETE; `path_and_query` is relative to the base URL (e.g.
+    /// `/v1/usage/daily?days=7`) and can never leave it. See [`RawRequest`].
+    ///
+    /// ```no_run
+    /// # let client = agentphone::Client::from_env()?;
+    /// let status: serde_json::Value = client.request("GET", "/v1/register/status").send()?;
+    /// # Ok::<(), agentphone::Error>(())
+    /// ```
+    pub fn request(&self, method: &str, path_and_query: &str) -> RawRequest<'_> {
+        RawRequest::new(self.transport(), method, path_and_query)
+    }
 }
 
 impl<'a> RawRequest<'a> {

@@ -2,6 +2,7 @@
 //! per agent.
 
 use super::validate;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::usage::{ByAgentQuery, DailyQuery, MonthlyQuery, Usage, UsageReport};
 use crate::transport::{ApiRequest, Method, Operation, Transport};
@@ -10,6 +11,15 @@ use crate::transport::{ApiRequest, Method, Operation, Transport};
 #[derive(Debug, Clone, Copy)]
 pub struct UsageReports<'a> {
     pub(crate) transport: &'a Transport,
+}
+
+impl Client {
+    /// Usage reports: counters, per day, month, number and agent.
+    pub fn usage(&self) -> UsageReports<'_> {
+        UsageReports {
+            transport: self.transport(),
+        }
+    }
 }
 
 /// The validated, built requests of the usage reports, sent by [`UsageReports`] and the C API.

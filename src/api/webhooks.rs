@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::validate;
+use crate::client::Client;
 use crate::error::Error;
 use crate::model::webhooks::{DeliveryPage, DeliveryQuery, SetWebhook, Webhook, WebhookTest};
 use crate::transport::{ApiRequest, Method, Operation, Transport};
@@ -17,7 +18,17 @@ pub struct Webhooks<'a> {
     pub(crate) transport: &'a Transport,
 }
 
-/// One agent's webhook, from [`Agents::webhook`](crate::Agents::webhook).
+impl Client {
+    /// The project's webhook: read, set, delete, test, the delivery log. (Per agent:
+    /// [`Agents::webhook`](crate::Agents::webhook).)
+    pub fn webhooks(&self) -> Webhooks<'_> {
+        Webhooks {
+            transport: self.transport(),
+        }
+    }
+}
+
+/// One agent's webhook, from [`Agents::webhook`](crate::Agents::webhook)(crate::Agents::webhook).
 #[derive(Debug, Clone)]
 pub struct AgentWebhook<'a> {
     pub(crate) transport: &'a Transport,

@@ -39,6 +39,9 @@
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
 
+// A resource's exports are registered here by its `mod` line and its `pub use` (the flat
+// `agentphone::ffi::*` namespace), not by the `resources!` list of the other layers: cbindgen
+// reads the `mod` items to find the files, and does not expand macros.
 mod agents;
 pub(crate) mod boundary;
 mod calls;

@@ -6,15 +6,19 @@
 //! [`DateTime<Utc>`] and serialize as RFC 3339; on input, RFC 3339 is accepted, and so is a
 //! date-time without an offset (taken as UTC), which some servers send.
 
-pub(crate) mod agents;
 pub(crate) mod c_form;
-pub(crate) mod calls;
-pub(crate) mod contacts;
-pub(crate) mod conversations;
-pub(crate) mod messages;
-pub(crate) mod numbers;
-pub(crate) mod usage;
-pub(crate) mod webhooks;
+pub(crate) mod events;
+
+resources!(
+    agents,
+    calls,
+    contacts,
+    conversations,
+    messages,
+    numbers,
+    usage,
+    webhooks
+);
 
 use std::fmt;
 

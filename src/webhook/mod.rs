@@ -34,7 +34,7 @@ mod receiver;
 #[cfg(feature = "fuzzing")]
 pub(crate) use receiver::answers as receiver_answers;
 
-pub use crate::model::webhooks::{
+pub use crate::model::events::{
     CallEndedEvent, Event, EventData, HistoryItem, MessageEvent, ReactionEvent, VoiceReply,
     VoiceTurnEvent, VOICE_REPLY_JSON, VOICE_REPLY_NDJSON,
 };
