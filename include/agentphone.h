@@ -843,8 +843,10 @@ enum agentphone_status agentphone_request(const struct agentphone_client *client
  413 before the body is read), `readTimeoutMs` (10000: a request must arrive whole within
  it, and an idle keep-alive connection is closed after it), `dedupe` (`{"capacity": 100000,
  "ttlSeconds": 90000}` by default; `false` hands every delivery over), `drainTimeoutMs`
- (10000: how long a stop waits for callbacks under way). `tlsCertFile` and `tlsKeyFile` are
- refused in this version (serve behind a TLS-terminating proxy).
+ (10000: how long a stop waits for callbacks under way), `tlsCertFile` and `tlsKeyFile` (both
+ or neither: PEM files of the certificate chain, leaf first, and its private key; the
+ receiver then serves HTTPS, TLS 1.2 and 1.3, and its URL is `https://...`; the files are
+ read here, so a missing or mismatched one is an error naming the key).
 
  `on_event` must not be NULL; `user_data` is passed to it untouched. On success returns
  `AGENTPHONE_OK`, stores the receiver in `*out_receiver` and sets `*error` to NULL; otherwise

@@ -527,6 +527,243 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
     assert!(rest.contains(", 0 failed"), "{rest}");
 }
 
+/// A CA and a certificate it signed for 127.0.0.1, as PEM files in `dir`: the CA, the chain
+/// file and the key file.
+fn receiver_pki(
+    dir: &std::path::Path,
+) -> (rustls::pki_types::CertificateDer<'static>, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, leaf.pem() + &ca_cert.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    (ca_cert.der().clone(), cert, key)
+}
+
+/// One kept-alive HTTPS connection that trusts only its CA, sending requests one at a time.
+struct HttpsSender {
+    tls: rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
+    buf: Vec<u8>,
+}
+
+impl HttpsSender {
+    fn new(addr: &str, ca: &rustls::pki_types::CertificateDer<'static>) -> HttpsSender {
+        HttpsSender {
+            tls: rustls::StreamOwned::new(client_session(ca), {
+                let s = std::net::TcpStream::connect(addr).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+                s
+            }),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends `request` and reads its answer (a `Content-Length` one): status and body.
+    fn send(&mut self, request: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        self.tls.write_all(request.as_bytes()).unwrap();
+        let head_end = loop {
+            if let Some(at) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            let n = self.tls.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed before an answer");
+            self.buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        while self.buf.len() < head_end + length {
+            let mut chunk = [0u8; 4096];
+            let n = self.tls.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed within an answer");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = String::from_utf8_lossy(&self.buf[head_end..head_end + length]).into_owned();
+        self.buf.drain(..head_end + length);
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, body)
+    }
+}
+
+fn client_session(ca: &rustls::pki_types::CertificateDer<'static>) -> rustls::ClientConnection {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap()
+}
+
+/// The C receiver over HTTPS under load: 16 kept-alive connections deliver 2,000 distinct
+/// texts, 50 senders the same text at once, and 64 senders trickle a TLS handshake a byte a
+/// second while texts are delivered; the program counts what its callback was given.
+#[test]
+fn the_c_receiver_over_https_handles_each_event_once_under_load_and_slow_senders() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Barrier;
+
+    const SECRET: &str = "whsec_c_load";
+    let dir = profile_dir()
+        .join("c-tests")
+        .join(format!("receiver-tls-{}", std::process::id()));
+    let (ca, cert, key) = receiver_pki(&dir);
+    let exe = compile("tests/c/test_receiver_load.c", "test_receiver_load");
+    let program = support::c::start(
+        &exe,
+        &[SECRET, cert.to_str().unwrap(), key.to_str().unwrap()],
+        &[],
+    );
+    let first = program.first_line.trim().to_string();
+    let url = first.strip_prefix("url ").expect(&first);
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let addr = url
+        .trim_start_matches("https://")
+        .trim_end_matches("/webhook")
+        .to_string();
+    let request = |id: &str, connection: &str| {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let body = format!(
+            r#"{{"event":"agent.message","channel":"sms","data":{{"messageId":"{id}","message":"hi"}}}}"#
+        );
+        let signature = agentphone::webhook::sign(SECRET, &ts, body.as_bytes());
+        format!(
+            "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-Signature: {signature}\r\n\
+             X-Webhook-Timestamp: {ts}\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+
+    // 2,000 distinct texts from 16 threads, each on its own kept-alive connection.
+    std::thread::scope(|scope| {
+        for t in 0..16 {
+            let (addr, ca, request) = (&addr, &ca, &request);
+            scope.spawn(move || {
+                let mut sender = HttpsSender::new(addr, ca);
+                for i in 0..125 {
+                    let (status, body) =
+                        sender.send(&request(&format!("msg_{t}_{i}"), "keep-alive"));
+                    assert_eq!((status, body.as_str()), (200, "{}"));
+                }
+            });
+        }
+    });
+
+    // The same text from 50 senders at once: handled once; the others are told it is a
+    // duplicate, or (while it is under way) 409.
+    let barrier = Barrier::new(50);
+    let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..50)
+            .map(|_| {
+                let (addr, ca, request, barrier) = (&addr, &ca, &request, &barrier);
+                scope.spawn(move || {
+                    let mut sender = HttpsSender::new(addr, ca);
+                    let req = request("msg_same", "close");
+                    barrier.wait();
+                    sender.send(&req)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|(_, b)| b == "{}").count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|(s, b)| (*s, b.as_str()) == (200, "{}")
+            || (*s, b.as_str()) == (200, r#"{"duplicate":true}"#)
+            || *s == 409),
+        "{statuses:?}"
+    );
+
+    // 64 senders trickle a real ClientHello a byte a second; texts still go through, each
+    // within a second when the program runs natively (a runner such as valgrind slows every
+    // handshake, so there it must only go through while the trickles go on).
+    let hello = {
+        let mut session = client_session(&ca);
+        let mut bytes = Vec::new();
+        session.write_tls(&mut bytes).unwrap();
+        bytes
+    };
+    let trickling = AtomicBool::new(true);
+    let natively = std::env::var("AGENTPHONE_C_RUNNER").map_or(true, |r| r.trim().is_empty());
+    std::thread::scope(|scope| {
+        let slow: Vec<_> = (0..64)
+            .map(|_| {
+                let (addr, hello, trickling) = (&addr, &hello, &trickling);
+                scope.spawn(move || {
+                    use std::io::Write;
+                    let mut c = std::net::TcpStream::connect(addr).unwrap();
+                    // Whether the connection stayed open, trickling, until told to stop.
+                    for byte in hello.iter() {
+                        if !trickling.load(Ordering::SeqCst) {
+                            return true;
+                        }
+                        if c.write_all(&[*byte]).is_err() {
+                            return false;
+                        }
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    false
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        for i in 0..5 {
+            let started = std::time::Instant::now();
+            let mut sender = HttpsSender::new(&addr, &ca);
+            let (status, _) = sender.send(&request(&format!("msg_slow_{i}"), "close"));
+            assert_eq!(status, 200);
+            if natively {
+                assert!(
+                    started.elapsed() < Duration::from_secs(1),
+                    "held up {:?} by the slow senders",
+                    started.elapsed()
+                );
+            }
+        }
+        trickling.store(false, Ordering::SeqCst);
+        let open = slow
+            .into_iter()
+            .filter_map(|s| s.join().unwrap().then_some(()))
+            .count();
+        if natively {
+            assert_eq!(open, 64, "every slow sender was still being read meanwhile");
+        }
+    });
+
+    program.terminate();
+    let (exit, rest) = program.finish();
+    assert!(exit.success(), "the C program failed: {rest}");
+    assert!(rest.contains("given 2006 twice 0 failed 0"), "{rest}");
+    assert!(rest.contains(", 0 failed"), "{rest}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `examples/c/agent.c`, offline: it registers itself with the sandbox, answers a text
 /// once and holds a call until "bye" (an interim line, an answer, a hangup), then stops
 /// on SIGTERM.

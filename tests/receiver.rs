@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
@@ -780,4 +781,155 @@ fn through_failed_attempts_each_delivered_text_is_handled_exactly_once() {
             "text {i}: each failed attempt came again, no more"
         );
     }
+}
+
+/// A CA, and a certificate it signed for 127.0.0.1 with its key, as PEM files: (CA, leaf chain
+/// file, key file).
+fn tls_files(dir: &str) -> (rustls::pki_types::CertificateDer<'static>, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, leaf.pem() + &ca_cert.pem()).unwrap();
+    std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
+    (ca_cert.der().clone(), cert_file, key_file)
+}
+
+/// An HTTPS exchange with a client that trusts only `ca`: the whole answer, read to the
+/// server's close_notify (a close without one is an error here).
+fn exchange_tls(
+    addr: SocketAddr,
+    ca: &rustls::pki_types::CertificateDer<'static>,
+    request: &[u8],
+) -> std::io::Result<String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let session = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let socket = TcpStream::connect(addr).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = rustls::StreamOwned::new(session, socket);
+    tls.write_all(request)?;
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn signed_request(body: &str, connection: &str) -> String {
+    let timestamp = now();
+    let signature = sign(SECRET, &timestamp, body.as_bytes());
+    format!(
+        "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         X-Webhook-Signature: {signature}\r\nX-Webhook-Timestamp: {timestamp}\r\n\
+         Content-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn over_tls_deliveries_keep_alive_voice_streams_end_cleanly_and_plain_http_is_refused() {
+    let (ca, cert_file, key_file) = tls_files("receiver-tls");
+    let on_event: Arc<Callback> = Arc::new(|_, reply| {
+        if let Some(reply) = reply {
+            reply.interim("One moment").map_err(|e| e.to_string())?;
+            reply.say("Here it is");
+        }
+        Ok(())
+    });
+    let r = start(
+        Receiver::builder(SECRET).tls(&cert_file, &key_file),
+        on_event,
+    );
+    assert!(r.url.starts_with("https://127.0.0.1:"), "{}", r.url);
+
+    // Two deliveries on one kept-alive TLS connection, the second a duplicate of the first.
+    let once = signed_request(&sms("msg_tls_1"), "keep-alive");
+    let twice = signed_request(&sms("msg_tls_1"), "close");
+    let answer = exchange_tls(r.addr, &ca, format!("{once}{twice}").as_bytes()).unwrap();
+    assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2, "{answer}");
+    assert!(answer.contains(r#"{"duplicate":true}"#), "{answer}");
+    assert_eq!(r.seen.lock().unwrap().len(), 1);
+
+    // A voice turn's NDJSON answer is delimited by the close: it ends with close_notify.
+    let turn = signed_request(&voice_turn("call_tls", "hello"), "close");
+    let answer = exchange_tls(r.addr, &ca, turn.as_bytes()).unwrap();
+    assert!(answer.contains("application/x-ndjson"), "{answer}");
+    let lines = dechunk(body(&answer));
+    assert!(lines.contains(r#""interim":true"#), "{lines}");
+    assert!(lines.contains(r#""text":"Here it is""#), "{lines}");
+
+    // Plain HTTP to the TLS port gets no answer, and the receiver keeps serving.
+    let plain = exchange(
+        r.addr,
+        signed_request(&sms("msg_tls_2"), "close").as_bytes(),
+    );
+    assert!(!plain.contains("HTTP/1.1 200"), "{plain}");
+    let answer = exchange_tls(
+        r.addr,
+        &ca,
+        signed_request(&sms("msg_tls_3"), "close").as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status(&answer), 200, "{answer}");
+    let handled: Vec<String> = r
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|d| String::from_utf8_lossy(&d.body).into_owned())
+        .collect();
+    assert_eq!(handled.len(), 3, "{handled:?}");
+    assert!(!handled.iter().any(|b| b.contains("msg_tls_2")));
+}
+
+#[test]
+fn tls_files_that_cannot_serve_are_refused_at_build_naming_the_setting() {
+    let (_, cert_file, key_file) = tls_files("receiver-tls-bad");
+    let (_, other_cert, _) = tls_files("receiver-tls-other");
+    let build = |cert: &Path, key: &Path| {
+        Receiver::builder(SECRET)
+            .listen("127.0.0.1:0")
+            .tls(cert, key)
+            .build()
+            .unwrap_err()
+            .to_string()
+    };
+    let e = build(Path::new("/nonexistent/cert.pem"), &key_file);
+    assert!(
+        e.contains("tlsCertFile") && e.contains("/nonexistent/cert.pem"),
+        "{e}"
+    );
+    let e = build(&cert_file, Path::new("/nonexistent/key.pem"));
+    assert!(e.contains("tlsKeyFile"), "{e}");
+    // The key file as the certificate: no CERTIFICATE block in it.
+    let e = build(&key_file, &key_file);
+    assert!(e.contains("tlsCertFile"), "{e}");
+    // The certificate as the key.
+    let e = build(&cert_file, &cert_file);
+    assert!(e.contains("tlsKeyFile"), "{e}");
+    // Another certificate's key.
+    let e = build(&other_cert, &key_file);
+    assert!(
+        e.contains("tlsKeyFile") && e.contains("does not go with"),
+        "{e}"
+    );
 }

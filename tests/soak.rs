@@ -6,11 +6,17 @@
 //! nothing acted on twice, a success acted on once, a definite failure never, and the sandbox's
 //! count equals the successes plus the "may have succeeded" that did act.
 //!
+//! The receiver's side: the sandbox delivers texts to the C receiver (`tests/c/
+//! test_receiver_load.c`) through a proxy that drops requests, loses answers after the receiver
+//! acted and cuts answers short, while its callback fails some attempts; each text is handled
+//! exactly once.
+//!
 //! `AGENTPHONE_SOAK_CALLS` sets the number of calls (default 2,000; `.ci/run` runs 10,000, and
 //! again under valgrind; the long form is 100,000). The figures are printed; RELIABILITY.md
 //! keeps the long run's.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use agentphone::CreateNumber;
@@ -231,4 +237,186 @@ fn extra(calls: usize) -> usize {
     } else {
         5 - rest.min(5)
     }
+}
+
+/// What the spoiling proxy did, per text number: attempts seen, and the answers it passed on.
+#[derive(Default)]
+struct Passed {
+    attempts: HashMap<u32, u32>,
+    answers: HashMap<u32, Vec<String>>,
+}
+
+/// Reads one HTTP message (head, then a `Content-Length` body) from `from`; `None` at its end.
+fn read_message(from: &mut std::net::TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            while buf.len() < end + 4 + length {
+                let n = from.read(&mut chunk).ok().filter(|&n| n > 0)?;
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(buf.drain(..end + 4 + length).collect());
+        }
+        let n = from.read(&mut chunk).ok().filter(|&n| n > 0)?;
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A proxy in front of `upstream` that spoils early attempts of the texts `soak text N`:
+/// N % 4 == 0, the first attempt is dropped before it reaches the receiver; N % 4 == 1, it
+/// reaches the receiver, whose answer is lost; N % 4 == 2, the answer is cut short, and the
+/// second attempt is dropped too. Every other attempt is passed through, to the address set in
+/// `upstream` once the receiver listens.
+fn spoiling_proxy(upstream: Arc<OnceLock<std::net::SocketAddr>>) -> (String, Arc<Mutex<Passed>>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    let passed: Arc<Mutex<Passed>> = Arc::default();
+    let record = passed.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let (record, upstream) = (record.clone(), upstream.clone());
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                while let Some(request) = read_message(&mut client, &mut buf) {
+                    let text = String::from_utf8_lossy(&request).into_owned();
+                    let n: u32 = text
+                        .split("soak text ")
+                        .nth(1)
+                        .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+                        .and_then(|d| d.parse().ok())
+                        .expect("a soak text");
+                    let attempt = {
+                        let mut p = record.lock().unwrap();
+                        let a = p.attempts.entry(n).or_default();
+                        *a += 1;
+                        *a
+                    };
+                    match (n % 4, attempt) {
+                        (0, 1) | (2, 2) => return, // never reaches the receiver
+                        _ => {}
+                    }
+                    let mut up = std::net::TcpStream::connect(upstream.get().unwrap()).unwrap();
+                    up.write_all(&request).unwrap();
+                    let answer = read_message(&mut up, &mut Vec::new()).expect("an answer");
+                    match (n % 4, attempt) {
+                        (1, 1) => return, // acted on, the answer lost
+                        (2, 1) => {
+                            let _ = client.write_all(&answer[..answer.len() / 2]);
+                            return;
+                        }
+                        _ => {}
+                    }
+                    let answer_text = String::from_utf8_lossy(&answer).into_owned();
+                    record
+                        .lock()
+                        .unwrap()
+                        .answers
+                        .entry(n)
+                        .or_default()
+                        .push(answer_text);
+                    if client.write_all(&answer).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, passed)
+}
+
+/// The webhook receiver in the soak: the sandbox delivers 400 texts to the C receiver through
+/// a proxy that drops requests, loses answers after the receiver acted and cuts answers short,
+/// and the program's callback fails the first attempt of every fourth text. Each text is
+/// handled by the program exactly once; a redelivery of one it handled is answered as a
+/// duplicate.
+#[test]
+fn through_spoiled_deliveries_the_c_receiver_handles_each_text_once() {
+    const TEXTS: u32 = 400;
+    let sandbox = Sandbox::builder()
+        .api_key("sk_soak_receiver")
+        .webhook_retry_delay(Duration::from_millis(5))
+        .start()
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let number = client
+        .numbers()
+        .create(&CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
+        .unwrap();
+    let upstream: Arc<OnceLock<std::net::SocketAddr>> = Arc::default();
+    let (proxy_url, passed) = spoiling_proxy(upstream.clone());
+    let secret = client
+        .webhooks()
+        .set(&agentphone::SetWebhook::new(proxy_url.as_str()))
+        .unwrap()
+        .secret
+        .unwrap();
+    let exe = compile("tests/c/test_receiver_load.c", "test_receiver_load");
+    let program = support::c::start(&exe, &[&secret], &[]);
+    let first = program.first_line.trim().to_string();
+    let url = first.strip_prefix("url ").expect(&first);
+    upstream
+        .set(
+            url.trim_start_matches("http://")
+                .trim_end_matches("/webhook")
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+
+    for n in 0..TEXTS {
+        let text = if n % 4 == 3 {
+            format!("soak text {n} fail once")
+        } else {
+            format!("soak text {n}")
+        };
+        sandbox
+            .deliver_sms(&number.id, "+15550007777", &text)
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let done = {
+            let p = passed.lock().unwrap();
+            (0..TEXTS).all(|n| {
+                p.answers
+                    .get(&n)
+                    .is_some_and(|a| a.last().is_some_and(|a| a.starts_with("HTTP/1.1 200")))
+            })
+        };
+        if done {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not every text was delivered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    program.terminate();
+    let (exit, rest) = program.finish();
+    assert!(exit.success(), "the C receiver failed: {rest}");
+    assert!(
+        rest.contains(&format!("given {TEXTS} twice 0 failed {}", TEXTS / 4)),
+        "{rest}"
+    );
+    let p = passed.lock().unwrap();
+    for n in 0..TEXTS {
+        let answers = &p.answers[&n];
+        let last = answers.last().unwrap();
+        match n % 4 {
+            // The receiver had acted on the attempt whose answer was lost or cut short: the
+            // next one is a duplicate.
+            1 | 2 => assert!(last.ends_with(r#"{"duplicate":true}"#), "text {n}: {last}"),
+            _ => assert!(last.ends_with("{}"), "text {n}: {last}"),
+        }
+    }
+    println!(
+        "receiver soak: {TEXTS} texts, {} attempts through the proxy",
+        p.attempts.values().sum::<u32>()
+    );
 }

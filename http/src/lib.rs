@@ -1,8 +1,9 @@
 //! The small blocking HTTP/1.1 server of the agentphone crates (the offline sandbox, and the
-//! webhook receiver): one thread per connection, keep-alive, `Content-Length` bodies. Small on
-//! purpose, and in full control of the connection, so that a handler can hang or drop it;
-//! hardened against slow, large and malformed requests, because whoever can reach the port can
-//! send it anything.
+//! webhook receiver): one thread per connection, keep-alive, `Content-Length` bodies (chunked
+//! ones when allowed), over the socket itself or a [`Layer`] laid over it (the receiver's
+//! TLS). Small on purpose, and in full control of the connection, so that a handler can hang
+//! or drop it; hardened against slow, large and malformed requests, because whoever can reach
+//! the port can send it anything.
 //!
 //! Limits (each a field of [`Limits`], these its defaults): a request head of at most
 //! [`MAX_HEAD_BYTES`] with lines of at most [`MAX_LINE_BYTES`] (else `431`), a body of at most
@@ -147,6 +148,29 @@ impl Response {
 /// What the server calls for each request read, on the connection's thread.
 pub type Handler = Arc<dyn Fn(Request) -> Reply + Send + Sync>;
 
+/// A connection as the server reads and writes it: the accepted socket itself, or a layer over
+/// it (a TLS session).
+pub trait Connection: Read + Write + Send {
+    /// The socket under it: its read and write timeouts bound each of the server's reads and
+    /// writes (a layer's own handshake included).
+    fn socket(&self) -> &TcpStream;
+
+    /// Ends the connection in good order once the server is done with it (a TLS layer sends
+    /// its `close_notify`, so that a close-delimited answer is seen to be whole).
+    fn close(&mut self) {}
+}
+
+impl Connection for TcpStream {
+    fn socket(&self) -> &TcpStream {
+        self
+    }
+}
+
+/// Turns an accepted socket into the connection served, on the connection's own thread (so a
+/// slow handshake holds only its connection): e.g. a TLS session over it. An error drops the
+/// connection.
+pub type Layer = Arc<dyn Fn(TcpStream) -> io::Result<Box<dyn Connection>> + Send + Sync>;
+
 /// The open connections, by id: what the server shuts down when it stops.
 type Open = Arc<Mutex<HashMap<u64, TcpStream>>>;
 
@@ -166,6 +190,16 @@ impl Server {
 
     /// Serves every request that arrives on `listener` with `handler`, from now until dropped.
     pub fn serve(listener: TcpListener, limits: Limits, handler: Handler) -> io::Result<Server> {
+        Server::serve_layered(listener, limits, None, handler)
+    }
+
+    /// As [`Server::serve`], each accepted socket first wrapped by `layer` (TLS), when given.
+    pub fn serve_layered(
+        listener: TcpListener,
+        limits: Limits,
+        layer: Option<Layer>,
+        handler: Handler,
+    ) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let open: Open = Arc::default();
@@ -173,7 +207,7 @@ impl Server {
             let (stop, open) = (stop.clone(), open.clone());
             thread::Builder::new()
                 .name("agentphone-http".into())
-                .spawn(move || accept_loop(listener, stop, open, limits, handler))?
+                .spawn(move || accept_loop(listener, stop, open, limits, layer, handler))?
         };
         Ok(Server {
             addr,
@@ -230,6 +264,7 @@ fn accept_loop(
     stop: Arc<AtomicBool>,
     open: Open,
     limits: Limits,
+    layer: Option<Layer>,
     handler: Handler,
 ) {
     let next_id = AtomicU64::new(0);
@@ -270,12 +305,21 @@ fn accept_loop(
             id,
             open: open.clone(),
         };
-        let handler = handler.clone();
+        let (handler, layer) = (handler.clone(), layer.clone());
         let spawned = thread::Builder::new()
             .name("agentphone-http-conn".into())
             .spawn(move || {
                 let _slot = slot;
-                let _ = serve_connection(&stream, limits, &*handler);
+                let mut conn: Box<dyn Connection> = match layer {
+                    None => Box::new(stream),
+                    Some(layer) => match layer(stream) {
+                        Ok(conn) => conn,
+                        Err(_) => return,
+                    },
+                };
+                if serve_connection(&mut *conn, limits, &*handler).is_ok() {
+                    conn.close();
+                }
             });
         // On failure the closure, and with it the slot and the stream, is dropped.
         drop(spawned);
@@ -302,18 +346,35 @@ pub trait Source {
 /// The most bytes one read takes from the connection.
 pub const READ_CHUNK: usize = 8192;
 
-impl Source for &TcpStream {
+/// How far past its deadline a read may block: a socket's read timeout is set again only when
+/// the one it has would overrun the deadline by more (a `setsockopt` before every read would be
+/// a third of a small request's system calls).
+const TIMEOUT_SLACK: Duration = Duration::from_millis(10);
+
+/// A connection read against deadlines, remembering the read timeout its socket has.
+struct Deadlined<'a> {
+    conn: &'a mut dyn Connection,
+    timeout: Option<Duration>,
+}
+
+impl Source for Deadlined<'_> {
     fn read_more(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        self.set_read_timeout(Some(left))?;
+        match self.timeout {
+            Some(set) if set >= left && set - left <= TIMEOUT_SLACK => {}
+            _ => {
+                self.conn.socket().set_read_timeout(Some(left))?;
+                self.timeout = Some(left);
+            }
+        }
         let mut chunk = [0u8; READ_CHUNK];
         // A signal that lands on this thread (a program's SIGTERM handler, installed without
         // SA_RESTART) interrupts the read: read again, as the deadline still allows.
         let n = loop {
-            match (&**self).read(&mut chunk) {
+            match self.conn.read(&mut chunk) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other?,
             }
@@ -333,7 +394,7 @@ fn is_timeout(e: &io::Error) -> bool {
 /// Reads one request. `buf` holds bytes already received (a pipelined request) and keeps what
 /// follows this request.
 pub fn read_request(
-    stream: &mut impl Source,
+    stream: &mut (impl Source + ?Sized),
     buf: &mut Vec<u8>,
     limits: Limits,
 ) -> Result<(Request, bool), ReadError> {
@@ -459,7 +520,7 @@ pub fn read_request(
 
 /// Reads until `buf` holds at least `n` bytes, by the deadline.
 fn fill(
-    stream: &mut impl Source,
+    stream: &mut (impl Source + ?Sized),
     buf: &mut Vec<u8>,
     n: usize,
     deadline: Instant,
@@ -484,7 +545,7 @@ fn fill(
 /// Takes one CRLF-terminated line from the front of `buf` (reading more as needed), without its
 /// CRLF. A line longer than [`MAX_LINE_BYTES`] is `431`.
 fn take_line(
-    stream: &mut impl Source,
+    stream: &mut (impl Source + ?Sized),
     buf: &mut Vec<u8>,
     deadline: Instant,
     limits: Limits,
@@ -515,7 +576,7 @@ fn take_line(
 /// arrive (`413` once over, before the rest is read), extensions ignored, trailers read and
 /// dropped (at most the head limit of them).
 fn read_chunked(
-    stream: &mut impl Source,
+    stream: &mut (impl Source + ?Sized),
     buf: &mut Vec<u8>,
     deadline: Instant,
     limits: Limits,
@@ -580,16 +641,35 @@ fn head_too_large(buf: &[u8], limits: Limits) -> Option<Response> {
     None
 }
 
+/// The writer of a connection, for what takes a `&mut dyn Write`.
+struct Writer<'a>(&'a mut dyn Connection);
+
+impl Write for Writer<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.write(bytes)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn serve_connection(
-    stream: &TcpStream,
+    stream: &mut dyn Connection,
     limits: Limits,
     handler: &dyn Fn(Request) -> Reply,
 ) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(limits.write))?;
+    stream.socket().set_nodelay(true)?;
+    stream.socket().set_write_timeout(Some(limits.write))?;
     let mut buf = Vec::new();
+    let mut timeout = None;
     loop {
-        let (request, keep_alive) = match read_request(&mut { stream }, &mut buf, limits) {
+        let mut source = Deadlined {
+            conn: &mut *stream,
+            timeout,
+        };
+        let read = read_request(&mut source, &mut buf, limits);
+        timeout = source.timeout;
+        let (request, keep_alive) = match read {
             Ok(r) => r,
             Err(ReadError::Idle) | Err(ReadError::Io) => return Ok(()),
             Err(ReadError::Answer(response)) => {
@@ -603,7 +683,7 @@ fn serve_connection(
         match reply {
             Reply::Respond(r) => write_response(stream, &r, keep_alive)?,
             Reply::Stream(content_type, headers, body) => {
-                let mut w = stream;
+                let mut w = Writer(stream);
                 let mut head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nConnection: close\r\n"
                 );
@@ -616,12 +696,11 @@ fn serve_connection(
             }
             Reply::Drop => return Ok(()),
             Reply::Raw(bytes) => {
-                let mut w = stream;
-                w.write_all(&bytes)?;
-                return w.flush();
+                stream.write_all(&bytes)?;
+                return stream.flush();
             }
             Reply::Takeover(write) => {
-                let mut w = stream;
+                let mut w = Writer(stream);
                 write(&mut w)?;
                 return w.flush();
             }
@@ -637,7 +716,7 @@ fn has_body(status: u16) -> bool {
     !(status < 200 || status == 204 || status == 304)
 }
 
-fn write_response(mut w: &TcpStream, r: &Response, keep_alive: bool) -> io::Result<()> {
+fn write_response(w: &mut dyn Connection, r: &Response, keep_alive: bool) -> io::Result<()> {
     w.write_all(&render(r, keep_alive))?;
     w.flush()
 }

@@ -28,22 +28,101 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(
     if !text.trim_start().starts_with('{') {
         return Err(Error::invalid(arg, "must be a JSON object"));
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        if e.inner().is_syntax() || e.inner().is_eof() {
-            return Error::invalid(arg, format_args!("is not valid JSON: {}", e.inner()));
+    serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            return Error::invalid(arg, format_args!("is not valid JSON: {e}"));
         }
-        let path = e.path().to_string();
-        let field = if path == "." || path == "?" {
-            arg
-        } else {
-            path.as_str()
-        };
-        Error::invalid(field, e.inner())
-    })?;
-    de.end()
-        .map_err(|e| Error::invalid(arg, format_args!("is not valid JSON: {e}")))?;
-    Ok(value)
+        match path_at(text, error_offset(text, e.line(), e.column())) {
+            Some(path) => Error::invalid(&path, e),
+            None => Error::invalid(arg, e),
+        }
+    })
+}
+
+/// The byte offset of serde_json's error position: `column` bytes into line `line` (both as
+/// serde_json counts them: the bytes read so far on that line).
+fn error_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(at, _)| at + 1)
+    };
+    (line_start + column).min(text.len())
+}
+
+/// The path of the value that was being read once `offset` bytes of the JSON `text` were read,
+/// written as `dedupe.capacity` or `mediaUrls[2]`; `None` for the top-level value itself.
+///
+/// Finding it afterwards in the text, rather than tracking it while deserializing, keeps the
+/// tracking out of every input type's compiled deserializer.
+fn path_at(text: &str, offset: usize) -> Option<String> {
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Inside an object, whether the next string is a key.
+    let mut key_next = false;
+    let mut i = 0;
+    while i < offset.min(bytes.len()) {
+        match bytes[i] {
+            b'{' => {
+                stack.push(Frame::Object(None));
+                key_next = true;
+            }
+            b'[' => {
+                stack.push(Frame::Array(0));
+                key_next = false;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                key_next = false;
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object(key)) => {
+                    *key = None;
+                    key_next = true;
+                }
+                Some(Frame::Array(n)) => *n += 1,
+                None => {}
+            },
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if key_next {
+                    let raw = &text[start..(i + 1).min(bytes.len())];
+                    let key = serde_json::from_str::<String>(raw)
+                        .unwrap_or_else(|_| raw.trim_matches('"').to_string());
+                    if let Some(Frame::Object(k)) = stack.last_mut() {
+                        *k = Some(key);
+                    }
+                    key_next = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object(Some(key)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Frame::Object(None) => {}
+            Frame::Array(n) => path.push_str(&format!("[{n}]")),
+        }
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 /// The config object of `agentphone_client_new`.
@@ -173,6 +252,102 @@ pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, Error> {
 mod tests {
     use super::*;
     use crate::{CreateNumber, ListMessages, ListNumbers};
+
+    /// What `parse` answered when serde_path_to_error tracked the path while deserializing: the
+    /// oracle of [`the_path_found_in_the_text_is_the_one_tracked_while_deserializing`].
+    fn tracked<T: DeserializeOwned>(arg: &str, text: &str) -> Result<T, Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            if e.inner().is_syntax() || e.inner().is_eof() {
+                return Error::invalid(arg, format_args!("is not valid JSON: {}", e.inner()));
+            }
+            let path = e.path().to_string();
+            let field = if path == "." || path == "?" {
+                arg
+            } else {
+                path.as_str()
+            };
+            Error::invalid(field, e.inner())
+        })?;
+        de.end()
+            .map_err(|e| Error::invalid(arg, format_args!("is not valid JSON: {e}")))?;
+        Ok(value)
+    }
+
+    /// Every key of `T` (from the unknown-field error), each given every kind of wrong value,
+    /// alone and between others, on one line and spread over lines: the error names the same
+    /// key, with the same words, as when the path was tracked (and a key given twice by name,
+    /// where the tracked path named only the argument).
+    fn same_errors_as_tracked<T: DeserializeOwned + Default + std::fmt::Debug>() -> usize {
+        let listed = parse::<T>("arg", Some(r#"{"zzz": 1}"#))
+            .unwrap_err()
+            .to_string();
+        let keys: Vec<&str> = listed.split('`').skip(3).step_by(2).collect();
+        assert!(!keys.is_empty(), "{listed}");
+        let values = [
+            "1",
+            "-1",
+            "1.5",
+            "1e400",
+            "\"x\"",
+            "\"2025-01-15T10:45:00Z\"",
+            "[]",
+            "[\"x\"]",
+            "[1, \"x\"]",
+            "{}",
+            "{\"a\": 1}",
+            "[{\"zzz\": 1}]",
+            "[{}, {\"name\": 1}]",
+            "true",
+            "null",
+            "\"\\u00e9\\\"q\"",
+        ];
+        let mut compared = 0;
+        for key in &keys {
+            for value in values {
+                let first = keys[0];
+                for text in [
+                    format!(r#"{{"{key}": {value}}}"#),
+                    format!("{{\n  \"{first}\": null,\n  \"{key}\":\n    {value}\n}}"),
+                    format!(r#"{{"{key}": {value}, "zz\"z": 2}}"#),
+                    format!(r#"{{"{first}": null, "{key}": {value}, "{key}": {value}}}"#),
+                ] {
+                    let ours = parse::<T>("arg", Some(&text)).map_err(|e| e.to_string());
+                    let theirs = tracked::<T>("arg", &text).map_err(|e| e.to_string());
+                    assert_eq!(ours.is_ok(), theirs.is_ok(), "{text}");
+                    if let (Err(ours), Err(theirs)) = (ours, theirs) {
+                        // One difference, on purpose: a key given twice is named (the tracked
+                        // path stopped at the object that holds it).
+                        let twice = format!("duplicate field `{key}`");
+                        if theirs.contains(&twice) {
+                            assert_eq!(ours, theirs.replace("arg: ", &format!("{key}: ")));
+                        } else {
+                            assert_eq!(ours, theirs, "{text}");
+                        }
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        compared
+    }
+
+    #[test]
+    fn the_path_found_in_the_text_is_the_one_tracked_while_deserializing() {
+        let compared = same_errors_as_tracked::<crate::AgentSettings>()
+            + same_errors_as_tracked::<crate::CreateCall>()
+            + same_errors_as_tracked::<crate::SendMessage>()
+            + same_errors_as_tracked::<crate::LookupQuery>()
+            + same_errors_as_tracked::<crate::ContactCard>()
+            + same_errors_as_tracked::<crate::ContactDetails>()
+            + same_errors_as_tracked::<ListMessages>()
+            + same_errors_as_tracked::<crate::UpdateNumber>()
+            + same_errors_as_tracked::<crate::SetWebhook>()
+            + same_errors_as_tracked::<crate::WebhookTest>()
+            + same_errors_as_tracked::<crate::React>()
+            + same_errors_as_tracked::<ClientConfig>();
+        assert!(compared > 2000, "{compared}");
+    }
 
     #[test]
     fn inputs_name_the_bad_key() {

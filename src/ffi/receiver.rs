@@ -98,19 +98,23 @@ fn build_receiver(config_json: Option<&str>) -> Result<Receiver, Error> {
             )
         })?,
     };
-    if c.tls_cert_file.is_some() || c.tls_key_file.is_some() {
-        let key = if c.tls_cert_file.is_some() {
-            "tlsCertFile"
-        } else {
-            "tlsKeyFile"
-        };
-        return Err(Error::invalid(
-            key,
-            "HTTPS serving is not available in this version: serve plain HTTP on loopback \
-             behind a TLS-terminating proxy or tunnel",
-        ));
-    }
     let mut b = Receiver::builder(secret);
+    match (c.tls_cert_file, c.tls_key_file) {
+        (Some(cert), Some(key)) => b = b.tls(cert, key),
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                "tlsKeyFile",
+                "is required with tlsCertFile (both or neither)",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(Error::invalid(
+                "tlsCertFile",
+                "is required with tlsKeyFile (both or neither)",
+            ))
+        }
+    }
     if let Some(listen) = c.listen {
         b = b.listen(listen);
     }
@@ -165,8 +169,10 @@ fn build_receiver(config_json: Option<&str>) -> Result<Receiver, Error> {
 /// 413 before the body is read), `readTimeoutMs` (10000: a request must arrive whole within
 /// it, and an idle keep-alive connection is closed after it), `dedupe` (`{"capacity": 100000,
 /// "ttlSeconds": 90000}` by default; `false` hands every delivery over), `drainTimeoutMs`
-/// (10000: how long a stop waits for callbacks under way). `tlsCertFile` and `tlsKeyFile` are
-/// refused in this version (serve behind a TLS-terminating proxy).
+/// (10000: how long a stop waits for callbacks under way), `tlsCertFile` and `tlsKeyFile` (both
+/// or neither: PEM files of the certificate chain, leaf first, and its private key; the
+/// receiver then serves HTTPS, TLS 1.2 and 1.3, and its URL is `https://...`; the files are
+/// read here, so a missing or mismatched one is an error naming the key).
 ///
 /// `on_event` must not be NULL; `user_data` is passed to it untouched. On success returns
 /// `AGENTPHONE_OK`, stores the receiver in `*out_receiver` and sets `*error` to NULL; otherwise
@@ -437,7 +443,18 @@ mod tests {
         );
         assert!(
             err(r#"{"secret": "s", "listen": "127.0.0.1:0", "tlsCertFile": "c.pem"}"#)
+                .contains("tlsKeyFile")
+        );
+        assert!(
+            err(r#"{"secret": "s", "listen": "127.0.0.1:0", "tlsKeyFile": "k.pem"}"#)
                 .contains("tlsCertFile")
+        );
+        let missing = err(
+            r#"{"secret": "s", "listen": "127.0.0.1:0", "tlsCertFile": "/nonexistent/c.pem", "tlsKeyFile": "k.pem"}"#,
+        );
+        assert!(
+            missing.contains("tlsCertFile") && missing.contains("/nonexistent/c.pem"),
+            "{missing}"
         );
         assert!(
             err(r#"{"secret": "s", "listen": "127.0.0.1:0", "maxBodyBytes": -1}"#)

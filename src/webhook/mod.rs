@@ -29,6 +29,7 @@ use ring::hmac;
 
 use crate::error::{Error, ErrorKind};
 mod dedupe;
+mod https;
 mod receiver;
 
 #[cfg(feature = "fuzzing")]

@@ -6,15 +6,18 @@ use std::fmt;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use agentphone_http::{Handler, Limits, Reply as HttpReply, Request, Response, Server};
+use rustls::ServerConfig;
 use serde_json::{json, Value};
 
 use super::dedupe::{self, Memory, Seen};
+use super::https;
 use super::{Event, Verifier, VoiceReply, DEFAULT_TOLERANCE, VOICE_REPLY_NDJSON};
 use crate::error::{Error, ErrorKind};
 
@@ -192,6 +195,7 @@ pub struct ReceiverBuilder {
     read_timeout: Duration,
     dedupe: Option<(usize, Duration)>,
     drain_timeout: Duration,
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl fmt::Debug for ReceiverBuilder {
@@ -206,6 +210,7 @@ impl fmt::Debug for ReceiverBuilder {
             .field("read_timeout", &self.read_timeout)
             .field("dedupe", &self.dedupe)
             .field("drain_timeout", &self.drain_timeout)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -269,6 +274,14 @@ impl ReceiverBuilder {
         self
     }
 
+    /// Serves HTTPS with this certificate chain (PEM, the leaf first) and private key (PEM:
+    /// PKCS#8, PKCS#1 or SEC1); both files are read at [`build`](ReceiverBuilder::build).
+    /// TLS 1.2 and 1.3, by rustls; the URL becomes `https://`.
+    pub fn tls(mut self, cert_file: impl Into<PathBuf>, key_file: impl Into<PathBuf>) -> Self {
+        self.tls = Some((cert_file.into(), key_file.into()));
+        self
+    }
+
     /// Checks the settings and binds the address; deliveries are taken once [`Receiver::run`]
     /// runs (until then they wait in the listen queue).
     pub fn build(self) -> Result<Receiver, Error> {
@@ -315,6 +328,10 @@ impl ReceiverBuilder {
                 ));
             }
         }
+        let tls = match &self.tls {
+            Some((cert, key)) => Some(https::server_config(cert, key)?),
+            None => None,
+        };
         let addrs: Vec<SocketAddr> = self
             .listen
             .to_socket_addrs()
@@ -337,7 +354,7 @@ impl ReceiverBuilder {
             verifier = verifier.tolerance(t);
         }
         Ok(Receiver {
-            url: url(addr, &self.path),
+            url: url(tls.is_some(), addr, &self.path),
             listener,
             settings: Settings {
                 verifier,
@@ -354,6 +371,7 @@ impl ReceiverBuilder {
                     refusal: error_refusal,
                     chunked_bodies: true,
                 },
+                tls,
             },
             stop: StopHandle(Arc::default()),
         })
@@ -362,13 +380,14 @@ impl ReceiverBuilder {
 
 /// The URL of a bound address: a wildcard address (all interfaces) as the loopback address of
 /// its family, which is where a local sender reaches it.
-fn url(addr: SocketAddr, path: &str) -> String {
+fn url(https: bool, addr: SocketAddr, path: &str) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}{path}", SocketAddr::new(ip, addr.port()))
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{}{path}", SocketAddr::new(ip, addr.port()))
 }
 
 /// A refusal as the receiver writes it: `{"error": "..."}`.
@@ -384,6 +403,8 @@ struct Settings {
     dedupe: Option<(usize, Duration)>,
     drain_timeout: Duration,
     limits: Limits,
+    /// Serve HTTPS with these settings.
+    tls: Option<Arc<ServerConfig>>,
 }
 
 /// A webhook receiver, bound and ready to [`run`](Receiver::run).
@@ -453,6 +474,7 @@ impl Receiver {
             read_timeout: DEFAULT_READ_TIMEOUT,
             dedupe: Some((DEFAULT_DEDUPE_CAPACITY, DEFAULT_DEDUPE_TTL)),
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            tls: None,
         }
     }
 
@@ -502,7 +524,8 @@ impl Receiver {
             let shared = shared.clone();
             Arc::new(move |req| handle(&shared, req))
         };
-        let server = Server::serve(listener, s.limits, handler)
+        let layer = s.tls.clone().map(https::layer);
+        let server = Server::serve_layered(listener, s.limits, layer, handler)
             .map_err(|e| Error::new(ErrorKind::Network, format!("could not serve: {e}")))?;
         while !self.stop.0.load(Ordering::SeqCst) {
             thread::sleep(STOP_POLL);
@@ -552,24 +575,27 @@ impl<F> Shared<F> {
 
 /// At most `threads` callbacks at once.
 struct Permits {
-    free: Mutex<usize>,
+    /// The permits free, and the threads waiting for one.
+    state: Mutex<(usize, usize)>,
     freed: Condvar,
 }
 
 impl Permits {
     fn new(n: usize) -> Permits {
         Permits {
-            free: Mutex::new(n),
+            state: Mutex::new((n, 0)),
             freed: Condvar::new(),
         }
     }
 
     fn acquire(&self) -> Permit<'_> {
-        let mut free = lock(&self.free);
-        while *free == 0 {
-            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
+        while state.0 == 0 {
+            state.1 += 1;
+            state = self.freed.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.1 -= 1;
         }
-        *free -= 1;
+        state.0 -= 1;
         Permit(self)
     }
 }
@@ -578,8 +604,14 @@ struct Permit<'a>(&'a Permits);
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        *lock(&self.0.free) += 1;
-        self.0.freed.notify_one();
+        let mut state = lock(&self.0.state);
+        state.0 += 1;
+        // A notification is a system call even with nobody waiting: only when someone is.
+        let waiting = state.1 > 0;
+        drop(state);
+        if waiting {
+            self.0.freed.notify_one();
+        }
     }
 }
 

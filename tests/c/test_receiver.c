@@ -86,9 +86,18 @@ static void config_errors(void) {
   agentphone_string_free(error);
 
   s = agentphone_receiver_new("{\"secret\": \"s\", \"listen\": \"127.0.0.1:0\", \"tlsCertFile\": "
-                              "\"c.pem\", \"tlsKeyFile\": \"k.pem\"}",
-                              on_event, NULL, &r, NULL);
-  CHECK(s == AGENTPHONE_INVALID_ARGUMENT && r == NULL, "TLS is refused plainly");
+                              "\"/nonexistent/c.pem\", \"tlsKeyFile\": \"k.pem\"}",
+                              on_event, NULL, &r, &error);
+  CHECK(s == AGENTPHONE_INVALID_ARGUMENT && r == NULL, "status %d", (int)s);
+  CHECK(has(error, "tlsCertFile") && has(error, "/nonexistent/c.pem"), "%s", error);
+  agentphone_string_free(error);
+
+  s = agentphone_receiver_new("{\"secret\": \"s\", \"listen\": \"127.0.0.1:0\", \"tlsCertFile\": "
+                              "\"c.pem\"}",
+                              on_event, NULL, &r, &error);
+  CHECK(s == AGENTPHONE_INVALID_ARGUMENT && has(error, "tlsKeyFile"), "both or neither: %s",
+        error);
+  agentphone_string_free(error);
 
   CHECK(agentphone_receiver_url(NULL) == NULL, "NULL receiver, NULL URL");
   agentphone_receiver_stop(NULL);
