@@ -50,6 +50,11 @@
  *   (agentphone_receiver_new) is the exception to "the calling thread": it runs on the
  *   receiver's threads, several at once when "threads" > 1, while agentphone_receiver_run
  *   runs; the same rules hold, and its agentphone_reply is valid only during the call.
+ * - Logging: agentphone_set_log_callback sends the library's records (a line each: requests,
+ *   retries and why, receiver deliveries) to a callback, process-wide; AGENTPHONE_LOG=info in
+ *   the environment writes them to stderr with no code change. The log callback runs on
+ *   whichever thread made the record, several at once; it must return normally and must not
+ *   call into the library. No record holds the API key or a webhook secret.
  * - Signals: the library never raises SIGPIPE. A server that closes the connection while a
  *   request is being written is AGENTPHONE_NETWORK_ERROR, whatever the program's SIGPIPE
  *   disposition (every socket write uses MSG_NOSIGNAL); the library installs no signal handler
@@ -136,6 +141,41 @@ typedef enum agentphone_status {
 } agentphone_status;
 
 /*
+ A record's level. The numbers are fixed: a callback given `max_level` INFO gets ERROR, WARN
+ and INFO records.
+ */
+typedef enum agentphone_log_level {
+  /*
+   No records.
+   */
+  AGENTPHONE_LOG_OFF = 0,
+  /*
+   Failures of the library itself.
+   */
+  AGENTPHONE_LOG_ERROR = 1,
+  /*
+   A failed attempt and what was decided (retrying in N ms, or not retried and why, for a
+   write "may have succeeded"); a receiver's stop that cut callbacks off.
+   */
+  AGENTPHONE_LOG_WARN = 2,
+  /*
+   Each completed request (method, path, status, time, attempt k of n, request id); each
+   delivery a receiver answered (its id, event, verdict, status).
+   */
+  AGENTPHONE_LOG_INFO = 3,
+  /*
+   A new or reused connection and the time to set it up (TCP and TLS), the proxy, the
+   retry policy's inputs (Retry-After, backoff).
+   */
+  AGENTPHONE_LOG_DEBUG = 4,
+  /*
+   Request and response bodies (cut at 4 KiB) and full queries: they hold personal data
+   (phone numbers, messages).
+   */
+  AGENTPHONE_LOG_TRACE = 5,
+} agentphone_log_level;
+
+/*
  An API client: an opaque handle for C. Create with [`agentphone_client_new`], free with
  [`agentphone_client_free`].
  */
@@ -160,6 +200,17 @@ typedef struct agentphone_reply agentphone_reply;
  on, anything else to stop.
  */
 typedef int (*agentphone_event_callback)(const char *event_json, void *user_data);
+
+/*
+ Called for each record taken: `level` is the record's, `line` (NUL-terminated UTF-8, no
+ newline) is borrowed for the call, `user_data` is the pointer given with the callback.
+ Called on the thread that made the record, possibly on several threads at once (a client
+ used from many threads, a receiver's threads): the callback guards what it shares. It must
+ return normally (no C++ exception, no longjmp) and must not call into the library.
+ */
+typedef void (*agentphone_log_callback)(enum agentphone_log_level level,
+                                        const char *line,
+                                        void *user_data);
 
 /*
  Called once for each verified event that is not a duplicate, on one of the receiver's
@@ -613,6 +664,26 @@ enum agentphone_status agentphone_conversations_messages(const struct agentphone
 enum agentphone_status agentphone_conversations_typing(const struct agentphone_client *client,
                                                        const char *conversation_id,
                                                        char **out);
+
+/*
+ Sends the library's records up to `max_level` to `callback`, process-wide and at once, for
+ every client and receiver, on any thread; records above `max_level` are not even formatted.
+ A NULL `callback` (or `AGENTPHONE_LOG_OFF`) restores the default sink: standard error when
+ the environment variable `AGENTPHONE_LOG` is `warn`, `info`, `debug` or `trace` (read once,
+ at the first client or receiver), else nothing. When this returns, the callback it replaced
+ is no longer running and is never called again, so its `user_data` may be freed. No record
+ holds the API key, the Authorization header, a webhook secret or a proxy's credentials;
+ below TRACE, query values are elided (`?phoneNumbers=…`).
+
+ `max_level` must be one of the enum's values.
+
+ # Safety
+ `callback` is NULL or a function that may be called as its type says, from any thread,
+ until this function is called again.
+ */
+void agentphone_set_log_callback(enum agentphone_log_level max_level,
+                                 agentphone_log_callback callback,
+                                 void *user_data);
 
 /*
  Sends an SMS, MMS or iMessage (`POST /v1/messages`; **billed, seen by a person**).

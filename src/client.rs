@@ -232,6 +232,7 @@ impl ClientBuilder {
     /// environment that cannot be used (a SOCKS proxy, a value that is not a URL): the error
     /// names the variable.
     pub fn build(self) -> Result<Client, Error> {
+        crate::logging::init_from_env();
         let api_key = match self.api_key {
             Some(k) => k,
             None => std::env::var(ENV_API_KEY).map_err(|_| {

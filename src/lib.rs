@@ -167,6 +167,15 @@
 //! threads, and answers a voice turn with what the caller hears. Setting a webhook
 //! ([`Webhooks::set`]) generates a new secret every time.
 //!
+//! # Logging
+//!
+//! The library records each request, each failed attempt with what was decided (retried, or
+//! not and why), and each webhook delivery a receiver answered, through the `log` crate under
+//! the target [`LOG_TARGET`] (`agentphone`): install any logger (`env_logger`, `tracing-log`)
+//! to see them. Bodies are recorded at `trace` only; no record holds the API key or a webhook
+//! secret, and below `trace` query values are elided. Setting [`ENV_LOG`]
+//! (`AGENTPHONE_LOG=info`) also writes them to standard error.
+//!
 //! # Using from C
 //!
 //! See [`ffi`] for the C API's conventions (ownership, freeing, threads, errors); the header is
@@ -192,6 +201,7 @@ mod client;
 mod error;
 pub mod ffi;
 mod file;
+mod logging;
 mod model;
 mod random;
 mod tls;
@@ -215,6 +225,7 @@ pub use client::{
     USER_AGENT,
 };
 pub use error::{Error, ErrorKind};
+pub use logging::{ENV_LOG, LOG_TARGET};
 pub use model::*;
 pub use tls::{TlsRoots, ENV_CA_FILE};
 

@@ -527,6 +527,74 @@ fn the_c_receiver_verifies_dedupes_answers_voice_turns_and_stops_on_sigterm() {
     assert!(rest.contains(", 0 failed"), "{rest}");
 }
 
+/// The library's records from C (`tests/c/test_logging.c`): the callback's lines for a success,
+/// a retried GET, a POST not retried after a timeout and a 429, against faults injected here.
+#[test]
+fn the_c_log_callback_gets_each_record_and_no_secret() {
+    let sandbox = Sandbox::builder()
+        .api_key("sk_c_log_key_51e0")
+        .start()
+        .unwrap();
+    sandbox.inject(
+        Fault::status(500)
+            .method("GET")
+            .path_prefix("/v1/numbers/num_log_flaky"),
+    );
+    sandbox.inject(
+        Fault::status(429)
+            .retry_after(1)
+            .method("GET")
+            .path_prefix("/v1/numbers/num_log_429"),
+    );
+    sandbox.inject(
+        Fault::hang(Duration::from_millis(900))
+            .method("POST")
+            .path_prefix("/v1/numbers"),
+    );
+    let exe = compile("tests/c/test_logging.c", "test_logging");
+    let out = run(&exe, &[sandbox.base_url(), sandbox.api_key()], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the C logging tests failed: {stdout}");
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+}
+
+/// `AGENTPHONE_LOG` turns the records on for a C program that was never written for them: the
+/// quickstart writes them to standard error, each line `agentphone: LEVEL ...`.
+#[test]
+fn agentphone_log_sends_a_c_programs_records_to_stderr_with_no_code_change() {
+    let sandbox = Sandbox::start().unwrap();
+    let exe = compile("examples/c/quickstart.c", "quickstart_c_logged");
+    let env = |level: &'static str| {
+        [
+            ("AGENTPHONE_API_KEY", sandbox.api_key()),
+            ("AGENTPHONE_BASE_URL", sandbox.base_url()),
+            ("AGENTPHONE_LOG", level),
+        ]
+    };
+    let out = run(&exe, &[], &env("info"));
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let records: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("agentphone: "))
+        .collect();
+    assert!(
+        records
+            .iter()
+            .any(|l| l.starts_with("agentphone: INFO POST /v1/numbers: 201 in ")),
+        "{stderr}"
+    );
+    assert_eq!(
+        records.len(),
+        5,
+        "one line for each of the 5 requests: {stderr}"
+    );
+    assert!(!stderr.contains(sandbox.api_key()), "{stderr}");
+    // Unset, or off: nothing.
+    let quiet = run(&exe, &[], &env("off"));
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("agentphone: "));
+}
+
 /// A CA and a certificate it signed for 127.0.0.1, as PEM files in `dir`: the CA, the chain
 /// file and the key file.
 fn receiver_pki(

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::status::agentphone_status;
 use super::status::agentphone_status as S;
 use crate::error::Error;
+use crate::logging::{record, Level};
 use crate::model::c_form::{decode_rewriting_timestamps, CForm};
 use crate::transport::{Operation, Transport};
 
@@ -127,7 +128,13 @@ unsafe fn hand_out(
     let (status, text) = match produced {
         Ok(Ok(text)) => (S::AGENTPHONE_OK, text),
         Ok(Err(failure)) => (failure.status(), failure.to_json()),
-        Err(_) => (S::AGENTPHONE_INTERNAL_ERROR, CallError::Panic.to_json()),
+        Err(_) => {
+            record!(
+                Level::Error,
+                "internal error: a panic was caught at the C boundary"
+            );
+            (S::AGENTPHONE_INTERNAL_ERROR, CallError::Panic.to_json())
+        }
     };
     // SAFETY: by this function's contract.
     unsafe { *out = c_string(&text) };

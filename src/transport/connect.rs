@@ -6,6 +6,7 @@
 //! phase is what decides whether a POST may be repeated, so everything that fails inside
 //! [`PhaseConnector`] or [`FastResolver`] is wrapped in [`NotSent`] before ureq sees it.
 
+use std::cell::Cell;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -19,6 +20,7 @@ use ureq::unversioned::transport::{
 };
 
 use crate::error::Error;
+use crate::logging::{self, record, Level};
 
 /// A failure before any byte of the request was written: resolving, connecting, the proxy
 /// tunnel, or the TLS handshake. Carried to the classifier as `ureq::Error::Other`.
@@ -56,9 +58,50 @@ impl Connector<()> for PhaseConnector {
         details: &ConnectionDetails,
         chained: Option<()>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
+        let started = Instant::now();
         let connection = self.inner.connect(details, chained).map_err(not_sent)?;
+        NEW_CONNECTION.with(|made| made.set(true));
+        if let Some(c) = &connection {
+            record!(
+                Level::Debug,
+                "new {}connection to {}{} in {} ms ({})",
+                if c.is_tls() { "TLS " } else { "" },
+                host_port(details.uri),
+                details
+                    .config
+                    .proxy()
+                    .map(|p| format!(" through the {}", logging::shown_proxy(p)))
+                    .unwrap_or_default(),
+                started.elapsed().as_millis(),
+                if c.is_tls() {
+                    "resolving, TCP and the TLS handshake"
+                } else {
+                    "resolving and TCP"
+                }
+            );
+        }
         Ok(connection.map(|inner| ProbeOnCheckout::new(inner).boxed()))
     }
+}
+
+/// `host:port` of a URI (the port when it has one): never its user info, which may hold a
+/// proxy's credentials.
+fn host_port(uri: &Uri) -> String {
+    let host = uri.host().unwrap_or("?");
+    match uri.port_u16() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+thread_local! {
+    /// Set when this thread's attempt made a new connection (not one from the pool).
+    static NEW_CONNECTION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the attempt on this thread since the last call made a new connection.
+pub(crate) fn took_new_connection() -> bool {
+    NEW_CONNECTION.with(|made| made.replace(false))
 }
 
 /// A connection whose liveness probe runs when the pool hands it out, not also when it goes

@@ -10,8 +10,9 @@ mod request;
 pub(crate) mod retry;
 pub(crate) mod sse;
 
+use std::fmt;
 use std::io::{Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
@@ -20,6 +21,7 @@ use ureq::http::{HeaderMap, Response, StatusCode};
 use ureq::Body;
 
 use crate::error::{ApiErrorBody, Error, ErrorKind};
+use crate::logging::{self, record, Level};
 pub(crate) use connect::{env_var, proxy_for};
 use connect::{is_certificate_refusal, FastResolver, NotSent, PhaseConnector};
 pub(crate) use request::{ApiRequest, Method, Operation};
@@ -155,7 +157,7 @@ impl Transport {
         decode: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
     ) -> Result<(), Error> {
         self.exchange(req, &mut |response| {
-            let (status, headers, mut body) = self.read(response)?;
+            let (status, headers, mut body) = self.read(req, response)?;
             if req.empty_body_is_object && body.iter().all(u8::is_ascii_whitespace) {
                 body.clear();
                 body.extend_from_slice(b"{}");
@@ -180,7 +182,7 @@ impl Transport {
     ) -> Result<R, Error> {
         let mut decoded = None;
         self.exchange(req, &mut |response| {
-            let (status, headers, body) = self.read(response)?;
+            let (status, headers, body) = self.read(req, response)?;
             let received = Received {
                 content_type: content_type(&headers),
                 body,
@@ -305,16 +307,51 @@ impl Transport {
     ) -> Result<(), Error> {
         let url = self.url(req);
         let backoff = self.settings.backoff;
+        let attempts = self.settings.max_retries.saturating_add(1);
+        let shown = Shown {
+            method: req.method.as_str(),
+            path_and_query: &url[self.settings.base_url.len()..],
+        };
         let mut retries_done = 0;
         // Whether an earlier attempt may have been acted on, its answer lost.
         let mut earlier_may_have_acted = false;
         loop {
-            let (error, failure) = match self.attempt(req, &url) {
-                Ok(response) if response.status().is_success() => match on_success(response) {
-                    Ok(()) => return Ok(()),
-                    Err(failed) => failed,
-                },
-                Ok(response) => match self.read(response) {
+            let attempt = retries_done + 1;
+            if logging::enabled(Level::Trace) {
+                if let Some(body) = req.body_bytes() {
+                    logging::emit(
+                        Level::Trace,
+                        format_args!("{shown}: request body: {}", logging::shown_body(body)),
+                    );
+                }
+            }
+            let started = Instant::now();
+            let result = self.attempt(req, &url);
+            if !connect::took_new_connection() {
+                record!(Level::Debug, "{shown}: on a kept-alive connection");
+            }
+            let (error, failure) = match result {
+                Ok(response) if response.status().is_success() => {
+                    let answered = logging::enabled(Level::Info)
+                        .then(|| (response.status().as_u16(), request_id(response.headers())));
+                    match on_success(response) {
+                        Ok(()) => {
+                            if let Some((status, id)) = answered {
+                                logging::emit(
+                                    Level::Info,
+                                    format_args!(
+                                        "{shown}: {status} in {} ms, attempt {attempt} of {attempts}{}",
+                                        started.elapsed().as_millis(),
+                                        RequestId(id.as_deref())
+                                    ),
+                                );
+                            }
+                            return Ok(());
+                        }
+                        Err(failed) => failed,
+                    }
+                }
+                Ok(response) => match self.read(req, response) {
                     Ok((status, headers, body)) => status_error(status, &headers, &body),
                     Err(failed) => failed,
                 },
@@ -322,6 +359,13 @@ impl Transport {
             };
             let verdict = retry::judge(req.idempotent, &failure);
             let error = error.with_verdict(verdict.retryable, verdict.may_have_succeeded);
+            let failed = |decision: fmt::Arguments<'_>| {
+                record!(
+                    Level::Warn,
+                    "{shown}: attempt {attempt} of {attempts} failed {}: {error}; {decision}",
+                    phase(&failure)
+                );
+            };
             if earlier_may_have_acted
                 && retry::already_done(
                     req.method == Method::Delete,
@@ -329,6 +373,9 @@ impl Transport {
                     &failure,
                 )
             {
+                failed(format_args!(
+                    "not retried: an earlier attempt, whose answer was lost, may have done it"
+                ));
                 // The answer to a repeat: what it says is done may be the earlier attempt's work.
                 return Err(error.with_verdict(false, true).with_note(
                     "an earlier attempt of this request may have done it: its answer was lost",
@@ -343,8 +390,39 @@ impl Transport {
                 backoff,
                 crate::random::random_u64(),
             ) else {
+                if logging::enabled(Level::Warn) {
+                    let why = if verdict.may_have_succeeded {
+                        "not retried: it may have succeeded (a write whose outcome is unknown is \
+                         never sent again)"
+                            .to_string()
+                    } else if !verdict.retryable {
+                        "not retried: sending it again cannot succeed".to_string()
+                    } else if retries_done >= self.settings.max_retries {
+                        format!(
+                            "not retried: no retries left (maxRetries {})",
+                            self.settings.max_retries
+                        )
+                    } else {
+                        format!(
+                            "not retried: Retry-After {} s is longer than the {} s waited at most",
+                            error.retry_after().unwrap_or_default().as_secs(),
+                            backoff.max_retry_after.as_secs()
+                        )
+                    };
+                    failed(format_args!("{why}"));
+                }
                 return Err(error);
             };
+            failed(format_args!("retrying in {} ms", delay.as_millis()));
+            record!(
+                Level::Debug,
+                "{shown}: the wait: Retry-After {}, backoff from {} ms up to {} ms",
+                error
+                    .retry_after()
+                    .map_or("not given".to_string(), |w| format!("{} ms", w.as_millis())),
+                backoff.base.as_millis(),
+                backoff.max.as_millis()
+            );
             std::thread::sleep(delay);
             retries_done += 1;
         }
@@ -412,6 +490,7 @@ impl Transport {
     #[allow(clippy::type_complexity)]
     fn read(
         &self,
+        req: &ApiRequest,
         response: Response<Body>,
     ) -> Result<(u16, HeaderMap, Vec<u8>), (Error, Failure)> {
         let (parts, mut body) = response.into_parts();
@@ -434,7 +513,20 @@ impl Transport {
             .map(|_| bytes)
             .map_err(ureq::Error::from);
         match read {
-            Ok(body) => Ok((status, parts.headers, body)),
+            Ok(body) => {
+                if logging::enabled(Level::Trace) {
+                    logging::emit(
+                        Level::Trace,
+                        format_args!(
+                            "{} {}: response body ({status}): {}",
+                            req.method.as_str(),
+                            req.path,
+                            logging::shown_body(&body)
+                        ),
+                    );
+                }
+                Ok((status, parts.headers, body))
+            }
             Err(ureq::Error::BodyExceedsLimit(limit)) => Err((
                 Error::new(
                     ErrorKind::Decode,
@@ -454,6 +546,54 @@ impl Transport {
                 ))
             }
         }
+    }
+}
+
+/// A request as its records show it: the method, and the path with its query values elided
+/// below `trace`.
+struct Shown<'a> {
+    method: &'a str,
+    path_and_query: &'a str,
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if logging::enabled(Level::Trace) {
+            write!(f, "{} {}", self.method, self.path_and_query)
+        } else {
+            write!(
+                f,
+                "{} {}",
+                self.method,
+                logging::elided(self.path_and_query)
+            )
+        }
+    }
+}
+
+/// `, request id X` when the server gave one.
+struct RequestId<'a>(Option<&'a str>);
+
+impl fmt::Display for RequestId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, ", request id {id}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where an attempt failed, as a record says it.
+fn phase(failure: &Failure) -> String {
+    match failure {
+        Failure::NotSent => {
+            "before it was sent (resolving, connecting or the TLS handshake)".into()
+        }
+        Failure::CertificateRejected => "in the TLS handshake".into(),
+        Failure::TimedOut => "waiting for the answer".into(),
+        Failure::ConnectionLost => "sending or reading: the connection broke".into(),
+        Failure::Status { status, .. } => format!("with status {status}"),
+        Failure::BadAnswer => "reading the answer".into(),
     }
 }
 

@@ -20,6 +20,7 @@ use super::dedupe::{self, Memory, Seen};
 use super::https;
 use super::{Event, Verifier, VoiceReply, DEFAULT_TOLERANCE, VOICE_REPLY_NDJSON};
 use crate::error::{Error, ErrorKind};
+use crate::logging::{self, record, Level};
 
 /// The address a receiver listens on when none is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -285,6 +286,7 @@ impl ReceiverBuilder {
     /// Checks the settings and binds the address; deliveries are taken once [`Receiver::run`]
     /// runs (until then they wait in the listen queue).
     pub fn build(self) -> Result<Receiver, Error> {
+        logging::init_from_env();
         if self.secret.is_empty() {
             return Err(Error::invalid("secret", "must not be empty"));
         }
@@ -535,6 +537,15 @@ impl Receiver {
         while shared.running.load(Ordering::SeqCst) > 0 && Instant::now() < drain_until {
             thread::sleep(STOP_POLL);
         }
+        let cut_off = shared.running.load(Ordering::SeqCst);
+        if cut_off > 0 {
+            record!(
+                Level::Warn,
+                "receiver stopped: {cut_off} callback(s) still running after the drain timeout \
+                 ({} ms); their answers are cut off",
+                s.drain_timeout.as_millis()
+            );
+        }
         drop(server);
         self.stop.0.store(false, Ordering::SeqCst);
         Ok(())
@@ -640,29 +651,46 @@ where
     if req.method != "POST" {
         return not_allowed("POST");
     }
+    let id = req.header("x-webhook-id").map(str::to_owned);
+    let seen = |event: &str, verdict: &str, status: u16| {
+        record!(
+            Level::Info,
+            "webhook delivery {}: {event}: {verdict}; answered {status}",
+            id.as_deref().unwrap_or("(no X-Webhook-ID)")
+        );
+    };
     if shared.stopping.load(Ordering::SeqCst) {
+        seen("?", "the receiver is stopping", 503);
         return answer(503, json!({"error": "the receiver is stopping"}));
     }
     let signature = req.header("x-webhook-signature").unwrap_or_default();
     let timestamp = req.header("x-webhook-timestamp").unwrap_or_default();
     if let Err(e) = shared.verifier.check(signature, timestamp, &req.body) {
+        seen("?", &format!("not verified ({})", e.message()), 401);
         return answer(401, json!({"error": e.message()}));
     }
     let event = match Event::from_slice(&req.body) {
         Ok(event) => event,
-        Err(e) => return answer(400, json!({"error": e.message()})),
+        Err(e) => {
+            seen("?", "verified, but not an event", 400);
+            return answer(400, json!({"error": e.message()}));
+        }
     };
-    let webhook_id = req.header("x-webhook-id").map(str::to_owned);
-    let key = dedupe::key(webhook_id.as_deref(), &event, &req.body);
+    let key = dedupe::key(id.as_deref(), &event, &req.body);
     if let Some(memory) = &shared.memory {
         match lock(memory).check(&key, Instant::now()) {
             Seen::New => {}
-            Seen::Handled => return answer(200, json!({"duplicate": true})),
+            Seen::Handled => {
+                seen(&event.event, "a duplicate of one handled", 200);
+                return answer(200, json!({"duplicate": true}));
+            }
             Seen::UnderWay => {
-                return answer(409, json!({"error": "this delivery is being handled"}))
+                seen(&event.event, "a duplicate of one under way", 409);
+                return answer(409, json!({"error": "this delivery is being handled"}));
             }
         }
     }
+    let webhook_id = id.clone();
     let delivery = Delivery {
         webhook_id,
         // The check parsed it.
@@ -681,6 +709,20 @@ where
             };
             let handled = call(&shared, &delivery, Some(&mut reply));
             settle(&shared, &key, handled);
+            record!(
+                Level::Info,
+                "webhook delivery {}: {} (voice turn): {}",
+                delivery
+                    .webhook_id
+                    .as_deref()
+                    .unwrap_or("(no X-Webhook-ID)"),
+                delivery.event.event,
+                if handled {
+                    "handled; answered 200 with the reply"
+                } else {
+                    "the callback failed; answered 500"
+                }
+            );
             match (handled, reply.streaming) {
                 (true, _) => reply.finish(),
                 // Ends the stream without a final line: the caller hears what was said.
@@ -693,6 +735,11 @@ where
     }
     let handled = call(shared, &delivery, None);
     settle(shared, &key, handled);
+    if handled {
+        seen(&delivery.event.event, "handled", 200);
+    } else {
+        seen(&delivery.event.event, "the callback failed", 500);
+    }
     if handled {
         answer(200, json!({}))
     } else {
