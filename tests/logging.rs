@@ -340,3 +340,98 @@ fn eight_threads_record_at_once_one_line_a_request() {
     }
     assert!(!per_thread.is_empty());
 }
+
+/// A signed POST of `body` to the receiver at `addr`, with an `X-Webhook-ID`; the answer's status.
+fn deliver(addr: std::net::SocketAddr, secret: &str, id: &str, body: &str) -> u16 {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = agentphone::webhook::sign(secret, &ts, body.as_bytes());
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        c,
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Webhook-Signature: {signature}\r\n\
+         X-Webhook-Timestamp: {ts}\r\nX-Webhook-ID: {id}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = c.read_to_string(&mut answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_receiver_records_each_delivery_and_a_drain_that_cut_callbacks_off() {
+    use agentphone::webhook::{Delivery, Receiver, Reply};
+    let _turn = serial(LevelFilter::Info);
+    let secret = "whsec_log_receiver_secret";
+    let receiver = Receiver::builder(secret)
+        .listen("127.0.0.1:0")
+        .drain_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let (addr, stop) = (receiver.local_addr(), receiver.stop_handle());
+    let run = std::thread::spawn(move || {
+        receiver.run(|d: &Delivery, _: Option<&mut Reply<'_>>| {
+            if String::from_utf8_lossy(&d.body).contains("slow") {
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+            Ok::<(), String>(())
+        })
+    });
+    let sms = |id: &str, text: &str| {
+        format!(
+            r#"{{"event":"agent.message","channel":"sms","data":{{"messageId":"{id}","message":"{text}"}}}}"#
+        )
+    };
+    assert_eq!(deliver(addr, secret, "wh_1", &sms("msg_1", "hi")), 200);
+    assert_eq!(deliver(addr, secret, "wh_1", &sms("msg_1", "hi")), 200);
+    assert_eq!(
+        deliver(addr, "another secret", "wh_2", &sms("msg_2", "hi")),
+        401
+    );
+    let slow = std::thread::spawn(move || deliver(addr, secret, "wh_3", &sms("msg_3", "slow")));
+    std::thread::sleep(Duration::from_millis(300));
+    stop.stop();
+    run.join().unwrap().unwrap();
+    let _ = slow.join();
+
+    let info = lines_at(Level::Info);
+    assert!(
+        info.contains(&"webhook delivery wh_1: agent.message: handled; answered 200".to_string()),
+        "{info:?}"
+    );
+    assert!(
+        info.contains(
+            &"webhook delivery wh_1: agent.message: a duplicate of one handled; answered 200"
+                .to_string()
+        ),
+        "{info:?}"
+    );
+    assert!(
+        info.iter().any(
+            |l| l.starts_with("webhook delivery wh_2: ?: not verified (")
+                && l.ends_with("; answered 401")
+        ),
+        "{info:?}"
+    );
+    let warn = lines_at(Level::Warn);
+    assert!(
+        warn.contains(
+            &"receiver stopped: 1 callback(s) still running after the drain timeout (100 ms); \
+              their answers are cut off"
+                .to_string()
+        ),
+        "{warn:?}"
+    );
+    for line in lines(Level::Trace) {
+        assert!(!line.contains(secret), "{line}");
+    }
+}
