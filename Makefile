@@ -8,12 +8,14 @@
 # PREFIX/lib/libagentphone.so.X.Y.Z, .so.SOVERSION -> it, .so -> .so.SOVERSION, libagentphone.a
 # PREFIX/lib/pkgconfig/agentphone.pc
 # PREFIX/lib/cmake/agentphone/agentphone-config.cmake, agentphone-config-version.cmake
+# PREFIX/bin/agentphone (the command line, cli/: a Rust program, the library linked in)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 PREFIX ?= /usr/local
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR ?= $(LIBDIR)/cmake/agentphone
@@ -58,9 +60,13 @@ build:
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
 	    -e "s|@POINTER_BYTES@|$$(( $$(getconf LONG_BIT) / 8 ))|g" \
 	    install/agentphone-config-version.cmake.in > $(GEN)/agentphone-config-version.cmake
+	# The command line: the release profile (the library's own fat-LTO build is for C).
+	$(CARGO) build --release -p agentphone-cli --target-dir $(TARGET_DIR)
 
 install: build
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(TARGET_DIR)/release/agentphone $(DESTDIR)$(BINDIR)/agentphone
+	$(STRIP) $(DESTDIR)$(BINDIR)/agentphone
 	install -m 644 include/agentphone.h $(DESTDIR)$(INCLUDEDIR)/agentphone.h
 	install -m 755 $(BUILD)/libagentphone.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	$(STRIP) --strip-unneeded $(DESTDIR)$(LIBDIR)/$(REALNAME)
@@ -73,7 +79,7 @@ install: build
 	  $(DESTDIR)$(CMAKEDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/agentphone.h \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/agentphone.h $(DESTDIR)$(BINDIR)/agentphone \
 	  $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libagentphone.so $(DESTDIR)$(LIBDIR)/libagentphone.a \
 	  $(DESTDIR)$(PKGCONFIGDIR)/agentphone.pc \
