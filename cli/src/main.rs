@@ -5,8 +5,8 @@
 #![deny(unsafe_code)]
 
 mod capi;
-mod detach;
 mod ops;
+mod os;
 mod run;
 
 use std::process::ExitCode;
@@ -55,9 +55,13 @@ pub struct Global {
     /// A failure as the C API's error JSON on stderr, not a sentence.
     #[arg(long, global = true)]
     pub json_errors: bool,
+    /// A list as a table (its items' plain fields as columns), not JSON.
+    #[arg(long, global = true, conflicts_with_all = ["compact", "pretty"])]
+    pub table: bool,
 }
 
-/// The commands that are not an operation of a resource.
+// The commands that are not an operation of a resource (a plain comment: a doc comment here
+// would become the top-level command's about text).
 #[derive(Subcommand, Debug)]
 pub enum Fixed {
     /// Any endpoint: `agentphone api GET /v1/usage/daily --query days=7`
@@ -73,16 +77,21 @@ pub enum Fixed {
         #[arg(long = "query", value_name = "KEY=VALUE")]
         query: Vec<String>,
     },
-    /// The offline API (the sandbox) on 127.0.0.1, until killed. It first prints the `export
-    /// AGENTPHONE_BASE_URL=...` and `export AGENTPHONE_API_KEY=...` lines that point this
-    /// command (and the library) at it; `--api-key` sets the key it takes (default
-    /// sk_sandbox).
+    /// The offline API on 127.0.0.1, until killed: `eval "$(agentphone sandbox &)"`
+    ///
+    /// It first prints the `export AGENTPHONE_BASE_URL=...` and `export
+    /// AGENTPHONE_API_KEY=...` lines that point this command (and the library) at it, then lets
+    /// go of stdout; `--api-key` sets the key it takes (default sk_sandbox).
     Sandbox {
         /// The port (0: a free one).
         #[arg(long, default_value_t = 8787)]
         port: u16,
     },
-    /// A local webhook receiver: each verified, new event on stdout as one JSON line.
+    /// A local webhook receiver: `agentphone listen --secret whsec_... --port 8080`
+    ///
+    /// Each verified, new event goes to stdout as one JSON line (`{"webhookId", "timestamp",
+    /// "body"}`); `Ready: URL` goes to stderr first. Ctrl-C stops it. Without --forward-to, a
+    /// voice turn is answered with silence.
     Listen {
         /// The webhook secret deliveries are signed with (else AGENTPHONE_WEBHOOK_SECRET).
         #[arg(long, env = "AGENTPHONE_WEBHOOK_SECRET", hide_env_values = true)]
@@ -93,9 +102,25 @@ pub enum Fixed {
         /// The path deliveries are posted to.
         #[arg(long, default_value = "/webhook")]
         path: String,
+        /// POST each verified event to this URL (your app), re-signed with a fresh timestamp
+        /// and the same X-Webhook-ID; its answer is the answer to the API (a voice turn's
+        /// JSON or NDJSON reply relayed as it comes, interim lines first).
+        #[arg(long, value_name = "URL")]
+        forward_to: Option<String>,
+        /// The secret to re-sign forwarded events with (default: --secret).
+        #[arg(long, value_name = "SECRET", requires = "forward_to")]
+        forward_secret: Option<String>,
     },
-    /// Sends one signed sample event to a receiver: `agentphone trigger agent.message --url
-    /// http://127.0.0.1:8080/webhook --secret whsec_...`
+    /// A completion script: `agentphone completions bash > /etc/bash_completion.d/agentphone`
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// One signed sample event to a receiver: `agentphone trigger agent.message --url URL
+    /// --secret whsec_...`
+    ///
+    /// The event is shaped as the API sends it, with a fresh X-Webhook-ID; prints the
+    /// receiver's status and body as JSON (exit 1 unless it is 2xx).
     Trigger {
         /// agent.message, agent.call_ended or agent.reaction.
         event: String,
@@ -135,11 +160,11 @@ fn main() -> ExitCode {
 
 /// The top-level command before the resources are added (its derived parts).
 pub fn base() -> Command {
-    let cmd = Command::new("agentphone")
+    // The derived parts first: each would set its own doc comment as the command's about.
+    Fixed::augment_subcommands(Global::augment_args(Command::new("agentphone")))
         .version(env!("CARGO_PKG_VERSION"))
         .about("Every AgentPhone API operation, the offline sandbox, a webhook receiver and test events")
         .after_help(EXIT_CODES)
         .subcommand_required(true)
-        .arg_required_else_help(true);
-    Fixed::augment_subcommands(Global::augment_args(cmd))
+        .arg_required_else_help(true)
 }

@@ -23,6 +23,7 @@ const TAKEN: &[&str] = &[
     "compact",
     "pretty",
     "json-errors",
+    "table",
     "data",
     "help",
     "version",
@@ -225,7 +226,10 @@ fn resource(global: &Global, resource: &str, name: &str, args: &ArgMatches) -> u
                     .iter()
                     .find(|o| o.resource == "calls" && o.name == "get")
                     .unwrap();
-                client(global)?.call(op.shape, &[id], Some(&query))
+                let client = client(global)?;
+                with_spinner("waiting for the call to end", || {
+                    client.call(op.shape, &[id], Some(&query))
+                })
             }
             ("calls", "watch") => {
                 let id = one(args, "CALL_ID");
@@ -238,7 +242,8 @@ fn resource(global: &Global, resource: &str, name: &str, args: &ArgMatches) -> u
             ("calls", "recording") => {
                 let id = one(args, "CALL_ID");
                 let path = one(args, "output");
-                client(global)?.save_recording(&id, &path)
+                let client = client(global)?;
+                with_spinner("saving the recording", || client.save_recording(&id, &path))
             }
             ("webhooks", "verify") => {
                 let body = match args.get_one::<String>("body-file") {
@@ -371,13 +376,30 @@ fn run_fixed(global: &Global, fixed: Fixed) -> u8 {
             println!("export AGENTPHONE_BASE_URL={}", sandbox.base_url());
             println!("export AGENTPHONE_API_KEY={}", sandbox.api_key());
             let _ = std::io::stdout().flush();
-            crate::detach::stdout_to_null();
+            crate::os::stdout_to_null();
             eprintln!("Sandbox: {} (until killed)", sandbox.base_url());
             loop {
                 std::thread::sleep(Duration::from_secs(3600));
             }
         }
-        Fixed::Listen { secret, port, path } => listen(&secret, port, &path),
+        Fixed::Completions { shell } => {
+            clap_complete::generate(shell, &mut command(), "agentphone", &mut std::io::stdout());
+            0
+        }
+        Fixed::Listen {
+            secret,
+            port,
+            path,
+            forward_to,
+            forward_secret,
+        } => {
+            let forward = forward_to.map(|url| Forward {
+                url,
+                secret: forward_secret.unwrap_or_else(|| secret.clone()),
+                agent: agent(global),
+            });
+            listen(&secret, port, &path, forward)
+        }
         Fixed::Trigger {
             event,
             url,
@@ -401,7 +423,108 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn listen(secret: &str, port: u16, path: &str) -> u8 {
+/// Where `listen` forwards each event.
+struct Forward {
+    url: String,
+    secret: String,
+    agent: ureq::Agent,
+}
+
+/// An HTTP agent as the command's own requests use it: no redirects, statuses as answers.
+fn agent(global: &Global) -> ureq::Agent {
+    let timeout = Duration::from_secs_f64(
+        global
+            .timeout
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(30.0),
+    );
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(timeout))
+        .build()
+        .into()
+}
+
+fn unix_now() -> String {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .to_string()
+}
+
+/// Posts the event to the app and relays its answer: `Err` (the API is answered 500 and
+/// delivers again) unless it is 2xx; a voice turn's reply line by line as it arrives.
+fn forward(
+    to: &Forward,
+    d: &agentphone::webhook::Delivery,
+    reply: Option<&mut agentphone::webhook::Reply<'_>>,
+) -> Result<(), String> {
+    use std::io::BufRead;
+    let timestamp = unix_now();
+    let signature = agentphone::webhook::sign(&to.secret, &timestamp, &d.body);
+    let mut request = to
+        .agent
+        .post(&to.url)
+        .header("Content-Type", "application/json")
+        .header("X-Webhook-Signature", &signature)
+        .header("X-Webhook-Timestamp", &timestamp);
+    if let Some(id) = &d.webhook_id {
+        request = request.header("X-Webhook-ID", id);
+    }
+    let answer = request
+        .send(&d.body[..])
+        .map_err(|e| format!("could not forward to {}: {e}", to.url))?;
+    let status = answer.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(format!("{} answered {status}", to.url));
+    }
+    let Some(reply) = reply else {
+        return Ok(());
+    };
+    let ndjson = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-ndjson"));
+    let mut apply = |line: &str| -> Result<(), String> {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            return Ok(());
+        };
+        let text = v["text"].as_str().unwrap_or_default();
+        if v["interim"] == true {
+            return reply.interim(text).map_err(|e| e.to_string());
+        }
+        if !text.is_empty() {
+            reply.say(text);
+        }
+        if v["hangup"] == true {
+            reply.hangup();
+        }
+        if v["action"] == "transfer" {
+            reply.transfer();
+        }
+        Ok(())
+    };
+    let body = answer.into_body().into_reader();
+    if ndjson {
+        for line in std::io::BufReader::new(body).lines() {
+            let line = line.map_err(|e| format!("reading {}'s answer: {e}", to.url))?;
+            if !line.trim().is_empty() {
+                apply(&line)?;
+            }
+        }
+    } else {
+        let mut text = String::new();
+        std::io::BufReader::new(body)
+            .read_to_string(&mut text)
+            .map_err(|e| format!("reading {}'s answer: {e}", to.url))?;
+        apply(&text)?;
+    }
+    Ok(())
+}
+
+fn listen(secret: &str, port: u16, path: &str, forward_to: Option<Forward>) -> u8 {
     use agentphone::webhook::{Delivery, Receiver, Reply};
     let receiver = match Receiver::builder(secret)
         .listen(format!("127.0.0.1:{port}"))
@@ -418,14 +541,29 @@ fn listen(secret: &str, port: u16, path: &str) -> u8 {
             };
         }
     };
+    crate::os::hear_interrupts();
+    let stop = receiver.stop_handle();
+    std::thread::spawn(move || loop {
+        if crate::os::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            stop.stop();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    });
     eprintln!("Ready: {}", receiver.url());
-    let result = receiver.run(|d: &Delivery, _: Option<&mut Reply<'_>>| {
+    let result = receiver.run(move |d: &Delivery, reply: Option<&mut Reply<'_>>| {
         let body: Value = serde_json::from_slice(&d.body).unwrap_or(Value::Null);
         let line = json!({"webhookId": d.webhook_id, "timestamp": d.timestamp, "body": body});
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")
-            .and_then(|_| out.flush())
-            .map_err(|e| e.to_string())
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{line}")
+                .and_then(|_| out.flush())
+                .map_err(|e| e.to_string())?;
+        }
+        match &forward_to {
+            Some(to) => forward(to, d, reply).inspect_err(|e| eprintln!("error: {e}")),
+            None => Ok(()),
+        }
     });
     match result {
         Ok(()) => 0,
@@ -506,19 +644,9 @@ fn trigger(
             return 2;
         }
     };
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        .to_string();
+    let timestamp = unix_now();
     let signature = agentphone::webhook::sign(secret, &timestamp, body.as_bytes());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(
-            global.timeout.unwrap_or(30.0).max(0.001) as u64,
-        )))
-        .build()
-        .into();
+    let agent = agent(global);
     let sent = agent
         .post(url)
         .header("Content-Type", "application/json")
@@ -544,10 +672,95 @@ fn trigger(
     }
 }
 
+/// Runs `work`, showing on stderr that it is under way (when stderr is a terminal).
+fn with_spinner<T>(what: &str, work: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let frames = ['|', '/', '-', '\\'];
+            let mut i = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                eprint!(
+                    "\r{} {what}... {} s ",
+                    frames[i % 4],
+                    started.elapsed().as_secs()
+                );
+                i += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            eprint!("\r\x1b[2K");
+        });
+        let result = work();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        result
+    })
+}
+
+/// A list result as a table: the plain (not object, not list) fields of its items as columns,
+/// in the first item's order. `None` when the result is not a list of objects.
+fn table(result: &Value) -> Option<String> {
+    let items = match result {
+        Value::Array(items) => items,
+        Value::Object(o) => o.get("data")?.as_array()?,
+        _ => return None,
+    };
+    let first = items.first()?.as_object()?;
+    let columns: Vec<&String> = first
+        .iter()
+        .filter(|(_, v)| !v.is_object() && !v.is_array())
+        .map(|(k, _)| k)
+        .collect();
+    let cell = |item: &Value, key: &str| match &item[key] {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| columns.iter().map(|k| cell(item, k)).collect())
+        .collect();
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([columns[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(columns.iter().map(|k| k.as_str()).collect());
+    for row in &rows {
+        out.push('\n');
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    Some(out)
+}
+
 /// Prints the outcome and gives its exit code.
 fn finish(global: &Global, outcome: Outcome, resource: Option<&str>) -> u8 {
     match outcome {
         Ok(json) => {
+            if global.table {
+                let value = serde_json::from_str::<Value>(&json).ok();
+                if let Some(text) = value.as_ref().and_then(table) {
+                    println!("{text}");
+                    return 0;
+                }
+            }
             let pretty = global.pretty || (!global.compact && std::io::stdout().is_terminal());
             let text = if pretty {
                 serde_json::from_str::<Value>(&json)

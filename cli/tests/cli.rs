@@ -318,3 +318,314 @@ fn listen_prints_what_trigger_sends_and_verify_checks_a_python_signature() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[path = "../../tests/support/python.rs"]
+mod python;
+
+#[test]
+fn trigger_sends_events_the_official_sdk_verifies() {
+    let python = python::sdk_python();
+    let mut receiver = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/verifying_receiver.py"
+        ))
+        .arg("whsec_cli_sdk")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(receiver.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/webhook", port.trim());
+    let trigger = |event: &str, extra: &[&str], secret: &str| {
+        Command::new(env!("CARGO_BIN_EXE_agentphone"))
+            .args(["trigger", event, "--url", &url, "--secret", secret])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (event, extra) in [
+        ("agent.message", &[][..]),
+        ("agent.message", &["--channel", "voice"][..]),
+        ("agent.call_ended", &[][..]),
+        ("agent.reaction", &[][..]),
+    ] {
+        let out = trigger(event, extra, "whsec_cli_sdk");
+        assert_eq!(code(&out), 0, "{event}: {}", stderr(&out));
+        let answer = json(&out);
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["verified"], true, "{event}");
+        assert_eq!(body["event"], event);
+        assert!(body["webhookId"]
+            .as_str()
+            .unwrap()
+            .starts_with("wh_trigger_"));
+    }
+    let out = trigger("agent.message", &[], "whsec_another");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(json(&out)["status"], 401);
+    let out = trigger("agent.dance", &[], "whsec_cli_sdk");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let _ = receiver.kill();
+    let _ = receiver.wait();
+}
+
+/// An app behind `listen --forward-to` that checks the forwarded signature and answers a voice
+/// turn in NDJSON: an interim line at once, the final one 400 ms later.
+fn voice_app(secret: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/app", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body) = loop {
+                    let n = conn.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse().unwrap());
+                        while buf.len() < at + 4 + length {
+                            let n = conn.read(&mut chunk).unwrap_or(0);
+                            if n == 0 {
+                                return;
+                            }
+                            buf.extend_from_slice(&chunk[..n]);
+                        }
+                        break (head, buf[at + 4..at + 4 + length].to_vec());
+                    }
+                };
+                let header = |name: &str| {
+                    head.lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .map(|v| v.trim().to_string())
+                        .unwrap_or_default()
+                };
+                let verified = agentphone::webhook::Verifier::new(secret)
+                    .check(
+                        &header("x-webhook-signature"),
+                        &header("x-webhook-timestamp"),
+                        &body,
+                    )
+                    .is_ok();
+                if !verified {
+                    let _ = conn.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    return;
+                }
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n\r\n{\"text\": \"One moment\", \"interim\": true}\n",
+                );
+                std::thread::sleep(Duration::from_millis(400));
+                let _ = conn.write_all(b"{\"text\": \"Here it is\", \"hangup\": true}\n");
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn listen_forwards_to_an_app_and_relays_its_voice_answer_as_it_comes() {
+    use std::io::{Read, Write};
+    let app = voice_app("whsec_app_side");
+    let mut listen = Command::new(env!("CARGO_BIN_EXE_agentphone"))
+        .args(["listen", "--secret", "whsec_api_side", "--port", "0"])
+        .args(["--forward-to", &app, "--forward-secret", "whsec_app_side"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(listen.stderr.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let url = ready
+        .trim()
+        .strip_prefix("Ready: ")
+        .expect(&ready)
+        .to_string();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_string();
+    let body = r#"{"event":"agent.message","channel":"voice","timestamp":"2025-01-15T10:45:00Z","data":{"callId":"call_fw","transcript":"hello"}}"#;
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = agentphone::webhook::sign("whsec_api_side", &ts, body.as_bytes());
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        c,
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Webhook-Signature: {signature}\r\nX-Webhook-Timestamp: {ts}\r\nX-Webhook-ID: wh_fw_1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // The interim line arrives while the app still works on the final one.
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let started = std::time::Instant::now();
+    while !String::from_utf8_lossy(&got).contains("One moment") {
+        let n = c.read(&mut chunk).unwrap();
+        assert!(
+            n > 0,
+            "closed before the interim line: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let interim_at = started.elapsed();
+    assert!(!String::from_utf8_lossy(&got).contains("Here it is"));
+    c.read_to_end(&mut got).unwrap();
+    let answer = String::from_utf8_lossy(&got).into_owned();
+    let final_at = started.elapsed();
+    assert!(answer.contains("application/x-ndjson"), "{answer}");
+    assert!(
+        answer.contains(r#""text":"Here it is""#) && answer.contains(r#""hangup":true"#),
+        "{answer}"
+    );
+    assert!(
+        final_at - interim_at >= Duration::from_millis(200),
+        "the interim line came {interim_at:?}, the final {final_at:?}: not relayed as it came"
+    );
+    // Ctrl-C (SIGINT) stops it cleanly, with exit code 0.
+    // SAFETY: kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(listen.id() as i32, libc::SIGINT) }, 0);
+    let status = listen.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let mut printed = String::new();
+    listen
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut printed)
+        .unwrap();
+    assert!(printed.contains(r#""webhookId":"wh_fw_1""#), "{printed}");
+}
+
+#[test]
+fn completions_name_every_resource_and_operation() {
+    let out = Command::new(env!("CARGO_BIN_EXE_agentphone"))
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    let script = stdout(&out);
+    for word in [
+        "numbers",
+        "attach-number",
+        "contact-card-set",
+        "--area-code",
+        "listen",
+        "trigger",
+    ] {
+        assert!(script.contains(word), "{word} is not completed");
+    }
+}
+
+#[test]
+fn listen_prints_what_the_sandbox_delivers() {
+    let sb = Sandbox::start().unwrap();
+    let client = sb.client().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = client
+        .webhooks()
+        .set(&agentphone::SetWebhook::new(
+            format!("http://127.0.0.1:{port}/webhook").as_str(),
+        ))
+        .unwrap()
+        .secret
+        .unwrap();
+    let mut listen = Command::new(env!("CARGO_BIN_EXE_agentphone"))
+        .args(["listen", "--secret", &secret, "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(listen.stderr.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let number = client
+        .numbers()
+        .create(&agentphone::CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))
+        .unwrap();
+    sb.deliver_sms(&number.id, "+14155550100", "delivered by the sandbox")
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(listen.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = listen.kill();
+    let _ = listen.wait();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        event["body"]["data"]["message"], "delivered by the sandbox",
+        "{line}"
+    );
+    assert!(event["webhookId"].is_string(), "{line}");
+}
+
+#[test]
+fn a_list_prints_as_a_table_on_request() {
+    let sb = Sandbox::start().unwrap();
+    assert_eq!(code(&agentphone(&sb, &["numbers", "create"])), 0);
+    assert_eq!(code(&agentphone(&sb, &["numbers", "create"])), 0);
+    let out = agentphone(&sb, &["numbers", "list", "--table"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two rows: {text}");
+    assert!(
+        lines[0].contains("id") && lines[0].contains("phoneNumber"),
+        "{text}"
+    );
+    assert!(lines[1].contains("num_sbx00000"), "{text}");
+}
+
+#[test]
+fn on_a_terminal_the_result_is_indented() {
+    let sb = Sandbox::start().unwrap();
+    // `script` (util-linux, essential on Debian) runs the command on a pseudo-terminal.
+    let run = |extra: &str| {
+        let out = Command::new("script")
+            .args(["-qec"])
+            .arg(format!(
+                "{} numbers list {extra}",
+                env!("CARGO_BIN_EXE_agentphone")
+            ))
+            .arg("/dev/null")
+            .env("AGENTPHONE_BASE_URL", sb.base_url())
+            .env("AGENTPHONE_API_KEY", sb.api_key())
+            .output()
+            .unwrap();
+        stdout(&out).replace('\r', "")
+    };
+    let pretty = run("");
+    assert!(
+        pretty.lines().count() > 2,
+        "indented on a terminal: {pretty:?}"
+    );
+    let compact = run("--compact");
+    assert_eq!(
+        compact.trim().lines().count(),
+        1,
+        "--compact forces one line: {compact:?}"
+    );
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod c;
+pub mod python;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
