@@ -103,8 +103,9 @@ pub enum Fixed {
         #[arg(long, default_value = "/webhook")]
         path: String,
         /// POST each verified event to this URL (your app), re-signed with a fresh timestamp
-        /// and the same X-Webhook-ID; its answer is the answer to the API (a voice turn's
-        /// JSON or NDJSON reply relayed as it comes, interim lines first).
+        /// and the same X-Webhook-ID. Its answer decides the API's: a 2xx is a 200 (a voice
+        /// turn's JSON or NDJSON reply relayed as it comes, interim lines first), anything else
+        /// a 500, which the API delivers again.
         #[arg(long, value_name = "URL")]
         forward_to: Option<String>,
         /// The secret to re-sign forwarded events with (default: --secret).

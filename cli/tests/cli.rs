@@ -629,3 +629,60 @@ fn on_a_terminal_the_result_is_indented() {
         "--compact forces one line: {compact:?}"
     );
 }
+
+#[test]
+fn a_call_from_create_to_its_recording() {
+    let sb = Sandbox::start().unwrap();
+    let agent = agentphone_sandbox::DEFAULT_AGENT;
+    let number = json(&agentphone(&sb, &["numbers", "create"]));
+    let number = number["id"].as_str().unwrap().to_string();
+    let out = agentphone(&sb, &["agents", "attach-number", agent, &number]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = agentphone(
+        &sb,
+        &[
+            "calls",
+            "create",
+            "--agent-id",
+            agent,
+            "--to-number",
+            "+15550009999",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let call = json(&out)["id"].as_str().unwrap().to_string();
+    assert_eq!(code(&agentphone(&sb, &["calls", "end", &call])), 0);
+    let out = agentphone(&sb, &["calls", "wait", &call, "--wait-seconds", "10"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["status"], "completed");
+    let sent = sb.requests().last().unwrap().query.clone();
+    assert!(
+        sent.contains("wait=true") && sent.contains("timeout=10"),
+        "{sent}"
+    );
+    // The live transcript of the ended call: a JSON event a line, the last one `ended`.
+    let out = agentphone(&sb, &["calls", "watch", &call]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let events: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.len() >= 2, "{}", stdout(&out));
+    let dir = std::env::temp_dir().join(format!("agentphone-cli-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("call.wav");
+    let out = agentphone(
+        &sb,
+        &[
+            "calls",
+            "recording",
+            &call,
+            "--output",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["contentType"], "audio/wav");
+    assert!(std::fs::metadata(&file).unwrap().len() > 44);
+    let _ = std::fs::remove_dir_all(&dir);
+}
