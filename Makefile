@@ -35,6 +35,9 @@ SONAME := libagentphone.so.$(SOVERSION)
 BUILD := $(TARGET_DIR)/dist
 GEN := $(TARGET_DIR)/install-files
 
+# The library's build script gives the C library its soname and RELRO when this is set.
+export AGENTPHONE_C_LIBRARY := 1
+
 .PHONY: all build install uninstall
 all: build
 
@@ -42,7 +45,7 @@ all: build
 # the static CMake target). Cargo replays the note when the build is already up to date.
 build:
 	mkdir -p $(GEN)
-	$(CARGO) rustc --profile dist --lib --no-default-features --features strip-logs --target-dir $(TARGET_DIR) -- --print=native-static-libs \
+	$(CARGO) rustc --profile dist --lib --crate-type cdylib,staticlib --no-default-features --features strip-logs --target-dir $(TARGET_DIR) -- --print=native-static-libs \
 	  2>&1 | tee $(GEN)/build.log
 	sed -n 's/.*native-static-libs: //p;T;q' $(GEN)/build.log | tr -d '\r' > $(GEN)/native-static-libs
 	test -s $(GEN)/native-static-libs

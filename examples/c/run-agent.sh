@@ -13,7 +13,7 @@ cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
 # In a target directory of their own, as the C tests build the library: a cdylib's rlib has one
 # file name, which a build with other features would replace under the Rust tests.
-cargo build --quiet --lib --target-dir "$target/c-abi"
+AGENTPHONE_C_LIBRARY=1 cargo rustc --quiet --lib --crate-type cdylib --target-dir "$target/c-abi"
 cargo build --quiet -p agentphone-sandbox --target-dir "$target/c-abi"
 lib="$target/c-abi/debug"
 soname=$(readelf -d "$lib/libagentphone.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')

@@ -34,8 +34,10 @@ pub fn lib_dir() -> &'static Path {
         let target = dir.parent().unwrap().join("c-abi");
         let status = Command::new(env!("CARGO"))
             .args([
-                "build",
+                "rustc",
                 "--lib",
+                "--crate-type",
+                "cdylib",
                 "--quiet",
                 "--profile",
                 &profile,
@@ -43,8 +45,10 @@ pub fn lib_dir() -> &'static Path {
             ])
             .arg(&target)
             .current_dir(root())
+            // The soname and RELRO (build.rs).
+            .env("AGENTPHONE_C_LIBRARY", "1")
             .status()
-            .expect("cargo build --lib");
+            .expect("cargo rustc --lib --crate-type cdylib");
         assert!(status.success(), "building libagentphone.so failed");
         let lib = target.join(dir.file_name().unwrap());
         assert!(lib.join("libagentphone.so").exists());

@@ -187,10 +187,8 @@ pub fn number_json(id: &str) -> String {
 
 /// `cargo run --quiet --example NAME --` as a nested build, without the variables cargo sets
 /// for this test process (`CARGO_PKG_*`, `CARGO_MANIFEST_*`, `OUT_DIR`, ...): build scripts that
-/// watch them would otherwise rebuild. With this test's own features, so the library it builds
-/// is the one this run already built: a package with a cdylib writes `deps/libagentphone.rlib`
-/// without a hash, and a build with other features would replace the rlib that other tests and
-/// the sandbox's doctests link against.
+/// watch them would otherwise rebuild. With this test's own features, so that the library is
+/// not built again with others.
 pub fn cargo_run_example(name: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO"));
     for (key, _) in std::env::vars_os() {
