@@ -22,7 +22,8 @@ CMAKEDIR ?= $(LIBDIR)/cmake/agentphone
 DESTDIR ?=
 CARGO ?= cargo
 STRIP ?= strip
-TARGET_DIR ?= target
+# Cargo's own variable, when set, as cargo itself would use it.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p;T;q' Cargo.toml)
 MAJOR := $(word 1,$(subst ., ,$(VERSION)))

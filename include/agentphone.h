@@ -60,7 +60,7 @@
  *   disposition (every socket write uses MSG_NOSIGNAL); the library installs no signal handler
  *   and changes no disposition.
  * - Request keys are the API's own: snake_case for messages and conversations, camelCase for
- *   numbers, agents and calls.
+ *   everything else (numbers, agents, calls, contacts, webhooks).
  * - No panic crosses this boundary: a caught panic is AGENTPHONE_INTERNAL_ERROR.
  * - Retries are money-safe: a create is never sent again once it may have reached the server.
  *   GET and DELETE are retried after a failure to connect, a timeout, a lost connection, 408,
@@ -1183,7 +1183,8 @@ enum agentphone_status agentphone_agents_webhook_test(const struct agentphone_cl
 
  `signature_header` and `timestamp_header` are the `X-Webhook-Signature` and
  `X-Webhook-Timestamp` headers as received; `body` and `body_len` the raw body (any bytes;
- `body` may be NULL only when `body_len` is 0). `now_unix` is the time to check against (0:
+ `body` may be NULL only when `body_len` is 0). `body_len` is a `uintptr_t`, which is
+ `size_t` on every platform the library builds for: pass a `size_t` (e.g. `strlen(body)`). `now_unix` is the time to check against (0:
  the system clock); `tolerance_seconds` the replay window either way (0: 300; negative is
  refused).
 

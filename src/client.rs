@@ -430,6 +430,14 @@ fn check_base_url(url: &str) -> Result<(String, bool), Error> {
     if let Some(rule) = authority_problem(uri.authority().map_or("", |a| a.as_str())) {
         return Err(bad(rule));
     }
+    // Every path the library sends starts with /v1: a base URL ending in it (what the API's
+    // docs show as the URL of an endpoint's root) would make every call `/v1/v1/...`, a 404.
+    if uri.path().trim_end_matches('/').ends_with("/v1") {
+        return Err(bad(
+            "must not end in /v1 (every request's path starts with /v1 already): give the \
+             server's root, e.g. \"https://api.agentphone.ai\"",
+        ));
+    }
     Ok((url.trim_end_matches('/').to_string(), loopback))
 }
 
@@ -504,7 +512,8 @@ mod tests {
             "http://127.9.9.9",
             "http://[::1]:9000/prefix/",
             "http://localhost:1",
-            "https://api.agentphone.ai.:443/v1",
+            "https://api.agentphone.ai.:443/v1x",
+            "https://gw.example.com/v1/agentphone",
         ] {
             let c = build(Client::builder().base_url(ok)).unwrap();
             assert!(!c.base_url().ends_with('/'), "{ok}");
@@ -536,11 +545,20 @@ mod tests {
             "https://a7.0X7./v",
             "https://api.0x1f",
             "https://api.0x",
+            "https://api.agentphone.ai/v1",
+            "https://api.agentphone.ai/v1/",
+            "http://127.0.0.1:8080/base/v1",
         ] {
             let e = build(Client::builder().base_url(bad)).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
             assert!(e.message().starts_with("baseUrl: "), "{}", e.message());
         }
+        let e = build(Client::builder().base_url("https://api.agentphone.ai/v1")).unwrap_err();
+        assert!(
+            e.message().contains("must not end in /v1")
+                && e.message().contains("https://api.agentphone.ai\""),
+            "the refusal gives the fix: {e}"
+        );
     }
 
     #[test]

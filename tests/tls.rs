@@ -96,7 +96,16 @@ fn a_broken_handshake_never_sent_the_request_so_a_post_is_retried() {
     let c = client(&url);
     let e = c.numbers().create(&CreateNumber::new()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network);
-    assert!(e.message().starts_with("TLS handshake failed"), "{e}");
+    assert!(
+        e.message().starts_with("TLS handshake with 127.0.0.1:"),
+        "{e}"
+    );
+    // The server answered plain HTTP: the message says so, and what to do.
+    assert!(
+        e.message()
+            .contains("answers plain HTTP, not HTTPS: use an http:// base URL"),
+        "{e}"
+    );
     // The request never left the client: retried like any failure to connect, and the error
     // says both that another try is safe and that nothing can have been bought.
     assert_eq!(connections.load(Ordering::SeqCst), 3);

@@ -198,6 +198,7 @@ pub struct SandboxBuilder {
     number_limit: usize,
     limits: Limits,
     webhooks: WebhookSettings,
+    log_requests: bool,
 }
 
 impl SandboxBuilder {
@@ -260,6 +261,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Writes one line per request to standard error: method, path (with its query) and the
+    /// status answered (default off).
+    pub fn log_requests(mut self, log: bool) -> Self {
+        self.log_requests = log;
+        self
+    }
+
     /// Starts listening.
     pub fn start(self) -> std::io::Result<Sandbox> {
         let api_key = self
@@ -279,6 +287,7 @@ impl SandboxBuilder {
             log: Mutex::new(VecDeque::new()),
             acted: Mutex::new(VecDeque::new()),
             next_request_id: Default::default(),
+            log_requests: self.log_requests,
         });
         let handler_shared = shared.clone();
         let server = Server::start(
@@ -313,6 +322,7 @@ impl Sandbox {
                 retry_delay: Duration::from_secs(1),
                 allow_remote: false,
             },
+            log_requests: false,
         }
     }
 

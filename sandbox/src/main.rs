@@ -8,13 +8,14 @@
 
 use agentphone_sandbox::Sandbox;
 
-const USAGE: &str =
-    "usage: agentphone-sandbox [--port N] [--api-key KEY] [--agent ID]... [--number-limit N]
-  --port N          port on 127.0.0.1; 0 (the default) picks a free one
-  --api-key KEY     the Bearer key to accept (default: a random sk_sandbox_...)
-  --agent ID        an agent besides agt_sandbox (repeatable)
-  --number-limit N  most active numbers (default 10)
-  --allow-remote-webhooks  deliver webhooks to hosts other than loopback (default: loopback only)";
+const USAGE: &str = "usage: agentphone-sandbox [OPTIONS]
+  --port N                 port on 127.0.0.1; 0 (the default) picks a free one
+  --api-key KEY            the Bearer key to accept (default: a random sk_sandbox_...)
+  --agent ID               an agent besides agt_sandbox (repeatable)
+  --number-limit N         most active numbers (default 10)
+  --allow-remote-webhooks  deliver webhooks to hosts other than loopback (default: loopback only)
+  --log                    one line per request on stderr: method, path, status
+  -h, --help               this text";
 
 fn main() {
     if let Err(message) = run() {
@@ -27,13 +28,21 @@ fn run() -> Result<(), String> {
     let mut builder = Sandbox::builder();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            return Ok(());
-        }
-        if flag == "--allow-remote-webhooks" {
-            builder = builder.allow_remote_webhooks(true);
-            continue;
+        match flag.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            "--allow-remote-webhooks" => {
+                builder = builder.allow_remote_webhooks(true);
+                continue;
+            }
+            "--log" => {
+                builder = builder.log_requests(true);
+                continue;
+            }
+            "--port" | "--api-key" | "--agent" | "--number-limit" => {}
+            other => return Err(format!("unknown option {other}")),
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         builder = match flag.as_str() {
@@ -45,7 +54,7 @@ fn run() -> Result<(), String> {
                     .parse()
                     .map_err(|_| format!("bad number limit {value:?}"))?,
             ),
-            _ => return Err(format!("unknown or empty option {flag} {value:?}")),
+            _ => return Err(format!("{flag} must not be empty")),
         };
     }
     let sandbox = builder.start().map_err(|e| format!("cannot listen: {e}"))?;

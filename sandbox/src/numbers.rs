@@ -433,9 +433,10 @@ impl State {
     }
 
     fn sandbox_deliver(&mut self, id: &str, body: &[u8]) -> Answered {
-        /// The body of `POST /sandbox/numbers/{id}/messages`.
+        /// The body of `POST /sandbox/numbers/{id}/messages` (an unknown key, such as `text`
+        /// for `body`, is named).
         #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct Inbound {
             #[serde(default)]
             from: Option<String>,
@@ -449,9 +450,8 @@ impl State {
             body: text,
             received_at,
         } = answer::body(body)?;
-        let (Some(from), Some(text)) = (from, text) else {
-            return Err(invalid_body("from", "`from` and `body` are required"));
-        };
+        let from = from.ok_or_else(|| invalid_body("from", "is required"))?;
+        let text = text.ok_or_else(|| invalid_body("body", "is required"))?;
         let at = match received_at {
             None => None,
             Some(s) => Some(

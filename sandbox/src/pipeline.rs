@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     /// The writes the sandbox acted on (see [`crate::Sandbox::acted_writes`]).
     pub acted: Mutex<VecDeque<RecordedRequest>>,
     pub next_request_id: AtomicU64,
+    /// Write a line per request to standard error.
+    pub log_requests: bool,
 }
 
 /// The answer as the server sends it, with its request id.
@@ -51,8 +53,28 @@ pub(crate) fn reply(answer: Answer, request_id: String) -> Reply {
     })
 }
 
-/// Every request: record it, apply a matching fault, check auth, then route.
+/// Every request: record it, apply a matching fault, check auth, then route; and its line on
+/// standard error when the sandbox logs requests.
 pub(crate) fn handle(shared: &Arc<Shared>, req: Request) -> Reply {
+    if !shared.log_requests {
+        return answer_request(shared, req);
+    }
+    let line = match req.query.as_str() {
+        "" => format!("{} {}", req.method, req.path),
+        query => format!("{} {}?{query}", req.method, req.path),
+    };
+    let reply = answer_request(shared, req);
+    let outcome = match &reply {
+        Reply::Respond(r) => r.status.to_string(),
+        Reply::Stream(..) | Reply::Takeover(_) => "200 (streamed)".to_string(),
+        Reply::Drop => "dropped (a fault)".to_string(),
+        Reply::Raw(_) => "spoiled (a fault)".to_string(),
+    };
+    eprintln!("{line} {outcome}");
+    reply
+}
+
+fn answer_request(shared: &Arc<Shared>, req: Request) -> Reply {
     let request_id = format!(
         "req_sbx_{}",
         shared.next_request_id.fetch_add(1, Ordering::Relaxed) + 1
@@ -142,6 +164,7 @@ fn serve(shared: &Arc<Shared>, req: Request, request_id: String) -> Reply {
         return reply(answer, request_id);
     }
     let answer = match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/sandbox/requests") => recorded_requests(shared),
         ("POST", "/sandbox/faults") => faults::add(&shared.faults, &req.body),
         ("DELETE", "/sandbox/faults") => {
             lock(&shared.faults).clear();
@@ -162,6 +185,29 @@ fn serve(shared: &Arc<Shared>, req: Request, request_id: String) -> Reply {
     reply(answer, request_id)
 }
 
+/// `GET /sandbox/requests`: the requests received so far, oldest first, as
+/// [`crate::Sandbox::requests`] gives them (the `authorization` header redacted).
+fn recorded_requests(shared: &Shared) -> Answer {
+    let log = lock(&shared.log);
+    let requests: Vec<serde_json::Value> = log
+        .iter()
+        .map(|r| {
+            let mut headers = serde_json::Map::new();
+            for (k, v) in &r.headers {
+                let shown = if k == "authorization" {
+                    "***"
+                } else {
+                    v.as_str()
+                };
+                headers.insert(k.clone(), json!(shown));
+            }
+            json!({"method": r.method, "path": r.path, "query": r.query,
+                   "headers": headers, "body": r.body})
+        })
+        .collect();
+    Answer::json(200, json!({ "requests": requests }))
+}
+
 /// A resource's routes: `None` when the path is not one of the resource's.
 pub(crate) type Routes = fn(&mut State, &Routed<'_>) -> Option<Answered>;
 
@@ -170,8 +216,28 @@ fn dispatch(state: &mut State, routed: &Routed<'_>) -> Answer {
     crate::ROUTES
         .iter()
         .find_map(|route| route(state, routed))
-        .unwrap_or_else(|| Err(Answer::json(404, json!({"detail": "Not Found"}))))
+        .unwrap_or_else(|| Err(not_found(routed)))
         .unwrap_or_else(|error| error)
+}
+
+/// The sandbox's control routes, as a mistyped one's answer lists them.
+const CONTROL_ROUTES: &str = "GET /sandbox/requests, POST /sandbox/faults, DELETE /sandbox/faults, \
+     POST /sandbox/agents, POST /sandbox/numbers/{id}/messages, POST /sandbox/messages/{id}/status, \
+     POST /sandbox/calls, POST /sandbox/calls/{id}/advance";
+
+/// FastAPI's `404`; under `/sandbox/`, one that names the route asked for and the real ones.
+fn not_found(routed: &Routed<'_>) -> Answer {
+    if routed.segments.first() == Some(&"sandbox") {
+        return Answer::json(
+            404,
+            json!({"detail": format!(
+                "no sandbox route {} /{}; the control routes: {CONTROL_ROUTES}",
+                routed.method,
+                routed.segments.join("/")
+            )}),
+        );
+    }
+    Answer::json(404, json!({"detail": "Not Found"}))
 }
 
 /// Runs one route on the state directly (for the Rust control methods).

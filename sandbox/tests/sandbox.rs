@@ -660,6 +660,91 @@ fn the_binary_serves_on_the_printed_port() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad port"));
+
+    // An unknown flag or word is named as such, not taken for a flag missing its value.
+    for unknown in ["--verbose", "serve"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_agentphone-sandbox"))
+            .arg(unknown)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("agentphone-sandbox: unknown option {unknown}\n")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn with_log_each_request_is_a_line_on_stderr() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentphone-sandbox"))
+        .args(["--port", "0", "--api-key", "sk_log", "--log"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines.next().unwrap().unwrap();
+    let url = url
+        .strip_prefix("AGENTPHONE_BASE_URL=")
+        .unwrap()
+        .to_string();
+    let c = agentphone::Client::builder()
+        .api_key("sk_log")
+        .base_url(&url)
+        .build()
+        .unwrap();
+    c.numbers().list(&ListNumbers::new().limit(2)).unwrap();
+    let _ = c.numbers().get("num_nope");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let logged: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        logged,
+        [
+            "GET /v1/numbers?limit=2 200",
+            "GET /v1/numbers/num_nope 404"
+        ],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sandbox_requests_lists_what_arrived_and_a_mistyped_control_route_names_the_real_ones() {
+    let sb = Sandbox::start().unwrap();
+    let c = sb.client().unwrap();
+    c.numbers().list(&ListNumbers::new().limit(3)).unwrap();
+    let (status, body) = raw(&sb, "GET", "/sandbox/requests", None);
+    assert_eq!(status, 200);
+    let requests = body["requests"].as_array().unwrap();
+    assert_eq!(requests[0]["method"], "GET");
+    assert_eq!(requests[0]["path"], "/v1/numbers");
+    assert_eq!(requests[0]["query"], "limit=3");
+    assert_eq!(
+        requests[0]["headers"]["authorization"], "***",
+        "the key is not shown"
+    );
+    assert_eq!(requests.len(), sb.requests().len(), "what requests() gives");
+    let (status, body) = raw(&sb, "POST", "/sandbox/call", Some(json!({})));
+    assert_eq!(status, 404);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("no sandbox route POST /sandbox/call;")
+            && detail.contains("POST /sandbox/calls/{id}/advance"),
+        "{detail}"
+    );
+    // The API's own 404 stays FastAPI's.
+    let (status, body) = raw(&sb, "GET", "/v1/nothing", None);
+    assert_eq!((status, body), (404, json!({"detail": "Not Found"})));
 }
 
 #[test]
@@ -670,4 +755,30 @@ fn dropping_the_sandbox_stops_it() {
     drop(sb);
     let e = c.numbers().list(&ListNumbers::new()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+}
+
+#[test]
+fn a_delivered_text_with_a_wrong_key_names_that_key() {
+    let sb = Sandbox::start().unwrap();
+    let c = sb.client().unwrap();
+    let n = c.numbers().create(&CreateNumber::new()).unwrap();
+    let path = format!("/sandbox/numbers/{}/messages", n.id);
+    let (status, body) = raw(
+        &sb,
+        "POST",
+        &path,
+        Some(json!({"from": "+15550001111", "text": "hi"})),
+    );
+    assert!((400..500).contains(&status), "{status} {body}");
+    assert!(
+        body.to_string().contains("text"),
+        "the wrong key is named: {body}"
+    );
+    let (status, body) = raw(&sb, "POST", &path, Some(json!({"from": "+15550001111"})));
+    assert!((400..500).contains(&status), "{status} {body}");
+    assert!(
+        body.to_string().contains("body"),
+        "the missing key is named: {body}"
+    );
+    assert!(!body.to_string().contains("`from` and"), "{body}");
 }

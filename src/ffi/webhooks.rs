@@ -186,7 +186,8 @@ pub unsafe extern "C" fn agentphone_agents_webhook_test(
 ///
 /// `signature_header` and `timestamp_header` are the `X-Webhook-Signature` and
 /// `X-Webhook-Timestamp` headers as received; `body` and `body_len` the raw body (any bytes;
-/// `body` may be NULL only when `body_len` is 0). `now_unix` is the time to check against (0:
+/// `body` may be NULL only when `body_len` is 0). `body_len` is a `uintptr_t`, which is
+/// `size_t` on every platform the library builds for: pass a `size_t` (e.g. `strlen(body)`). `now_unix` is the time to check against (0:
 /// the system clock); `tolerance_seconds` the replay window either way (0: 300; negative is
 /// refused).
 ///

@@ -57,6 +57,8 @@ pub(crate) struct Settings {
 pub(crate) struct Transport {
     agent: ureq::Agent,
     settings: Settings,
+    /// `host:port` of the base URL: what a network error names.
+    server: String,
 }
 
 impl std::fmt::Debug for Transport {
@@ -120,7 +122,12 @@ impl Transport {
             .build();
         let agent =
             ureq::Agent::with_parts(config, PhaseConnector::default(), FastResolver::default());
-        Transport { agent, settings }
+        let server = server_of(&settings.base_url);
+        Transport {
+            agent,
+            settings,
+            server,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -240,11 +247,11 @@ impl Transport {
                         return Err(match ureq::Error::from(e) {
                             ureq::Error::BodyExceedsLimit(_) => too_large(),
                             e if written == 0 => {
-                                let (error, failure) = transport_error(e);
+                                let (error, failure) = transport_error(e, &self.server);
                                 (error.with_status(status), failure)
                             }
                             e => {
-                                let (error, _) = transport_error(e);
+                                let (error, _) = transport_error(e, &self.server);
                                 bad_answer(error, status, &headers)
                             }
                         })
@@ -453,7 +460,7 @@ impl Transport {
                 .map_err(ureq::Error::from)
                 .and_then(|r| self.run(r, req)),
         };
-        result.map_err(transport_error)
+        result.map_err(|e| transport_error(e, &self.server))
     }
 
     /// Runs one attempt, with the request's own timeouts when it has them.
@@ -537,7 +544,7 @@ impl Transport {
                 Failure::BadAnswer,
             )),
             Err(e) => {
-                let (error, failure) = transport_error(e);
+                let (error, failure) = transport_error(e, &self.server);
                 Err((
                     error
                         .with_status(status)
@@ -650,71 +657,104 @@ pub(crate) fn status_error(status: u16, headers: &HeaderMap, body: &[u8]) -> (Er
     (error, failure)
 }
 
-/// The error for an attempt that got no complete answer, classified by phase.
-fn transport_error(e: ureq::Error) -> (Error, Failure) {
+/// `host:port` of a base URL (the scheme's port when it gives none), for error messages.
+fn server_of(base_url: &str) -> String {
+    let (scheme, rest) = base_url.split_once("://").unwrap_or(("https", base_url));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let has_port = match authority.rfind(':') {
+        Some(at) => !authority[at..].contains(']'),
+        None => false,
+    };
+    if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:{}", if scheme == "http" { 80 } else { 443 })
+    }
+}
+
+/// The error for an attempt that got no complete answer, classified by phase; `server` is the
+/// `host:port` the message names.
+fn transport_error(e: ureq::Error, server: &str) -> (Error, Failure) {
     use ureq::Error as U;
     let (kind, failure, message) = match &e {
         U::Other(inner) => match inner.downcast_ref::<NotSent>() {
-            Some(NotSent(cause)) => not_sent_error(cause),
+            Some(NotSent(cause)) => not_sent_error(cause, server),
             None => (
                 ErrorKind::Network,
                 Failure::ConnectionLost,
-                format!("request failed: {e}"),
+                format!("request to {server} failed: {e}"),
             ),
         },
         U::Timeout(t) => (
             ErrorKind::Timeout,
             Failure::TimedOut,
-            format!("timed out waiting for the server ({t})"),
+            format!("timed out waiting for {server} ({t})"),
         ),
         U::Io(io) => (
             ErrorKind::Network,
             Failure::ConnectionLost,
-            format!("connection failed during the request: {io}"),
+            format!("the connection to {server} failed during the request: {io}"),
         ),
         U::LargeResponseHeader(..) => (
             ErrorKind::Decode,
             Failure::BadAnswer,
-            format!("response headers too large: {e}"),
+            format!("response headers from {server} too large: {e}"),
         ),
         // Anything else after the connection was set up (a malformed answer, ...): the request
         // may have been acted on, and sending it again is not expected to help.
         _ => (
             ErrorKind::Network,
             Failure::BadAnswer,
-            format!("request failed: {e}"),
+            format!("request to {server} failed: {e}"),
         ),
     };
     (Error::new(kind, message).with_source(e), failure)
 }
 
-/// A failure while resolving, connecting, tunnelling or in the TLS handshake.
-fn not_sent_error(cause: &ureq::Error) -> (ErrorKind, Failure, String) {
+/// A failure while resolving, connecting, tunnelling or in the TLS handshake with `server`.
+fn not_sent_error(cause: &ureq::Error, server: &str) -> (ErrorKind, Failure, String) {
     use ureq::Error as U;
     if is_certificate_refusal(cause) {
         return (
             ErrorKind::Network,
             Failure::CertificateRejected,
             format!(
-                "the server's TLS certificate was refused ({cause}); to trust a CA that is \
+                "the server's TLS certificate was refused ({server}: {cause}); to trust a CA that is \
                  installed on this machine, use tlsRoots \"system\" (Rust: TlsRoots::System); \
                  to trust a private CA, give its PEM file as caFile or AGENTPHONE_CA_FILE"
             ),
         );
     }
+    let tls = |detail: String| {
+        // A plain-HTTP server answers the ClientHello with an HTTP status line, which rustls
+        // reads as a record of an unknown content type.
+        let plain = detail.contains("InvalidContentType") || detail.contains("corrupt message");
+        let hint = if plain {
+            format!(
+                "; {server} answers plain HTTP, not HTTPS: use an http:// base URL for it \
+                 (allowed for loopback hosts only)"
+            )
+        } else {
+            String::new()
+        };
+        format!("TLS handshake with {server} failed: {detail}{hint}")
+    };
     let (kind, message) = match cause {
         U::Timeout(_) => (
             ErrorKind::Timeout,
-            "timed out connecting to the server".to_string(),
+            format!("timed out connecting to {server}"),
         ),
-        U::HostNotFound => (ErrorKind::Network, "could not resolve the host".to_string()),
+        U::HostNotFound => (
+            ErrorKind::Network,
+            format!("could not resolve the host of {server}"),
+        ),
         U::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-            (ErrorKind::Network, format!("TLS handshake failed: {io}"))
+            (ErrorKind::Network, tls(io.to_string()))
         }
-        U::Rustls(_) => (ErrorKind::Network, format!("TLS handshake failed: {cause}")),
+        U::Rustls(_) => (ErrorKind::Network, tls(cause.to_string())),
         _ => (
             ErrorKind::Network,
-            format!("could not connect to the server: {cause}"),
+            format!("could not connect to {server}: {cause}"),
         ),
     };
     (kind, Failure::NotSent, message)
@@ -775,6 +815,21 @@ mod tests {
     use ureq::http::HeaderValue;
     use ureq::Timeout;
 
+    /// The server the classification tests' errors name.
+    const SERVER: &str = "api.example.test:443";
+
+    #[test]
+    fn the_server_named_is_the_base_urls_host_and_port() {
+        assert_eq!(
+            server_of("https://api.agentphone.ai"),
+            "api.agentphone.ai:443"
+        );
+        assert_eq!(server_of("http://127.0.0.1:8080/base"), "127.0.0.1:8080");
+        assert_eq!(server_of("http://localhost"), "localhost:80");
+        assert_eq!(server_of("https://[::1]"), "[::1]:443");
+        assert_eq!(server_of("https://[::1]:9443/x"), "[::1]:9443");
+    }
+
     fn headers(k: &'static str, v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(k, HeaderValue::from_str(v).unwrap());
@@ -826,10 +881,10 @@ mod tests {
             ureq::Error::HostNotFound,
             ureq::Error::Timeout(Timeout::Connect),
         ] {
-            let (_, failure) = transport_error(not_sent(e));
+            let (_, failure) = transport_error(not_sent(e), SERVER);
             assert_eq!(failure, Failure::NotSent);
         }
-        let (e, _) = transport_error(not_sent(ureq::Error::Timeout(Timeout::Connect)));
+        let (e, _) = transport_error(not_sent(ureq::Error::Timeout(Timeout::Connect)), SERVER);
         assert_eq!(e.kind(), ErrorKind::Timeout);
         // After the connection was set up: the request may have arrived, even for kinds that
         // sound like "never reached" (EHOSTUNREACH after long retransmission failures).
@@ -839,9 +894,13 @@ mod tests {
             io::ErrorKind::ConnectionReset,
             io::ErrorKind::UnexpectedEof,
         ] {
-            assert_eq!(transport_error(io(k)).1, Failure::ConnectionLost, "{k:?}");
+            assert_eq!(
+                transport_error(io(k), SERVER).1,
+                Failure::ConnectionLost,
+                "{k:?}"
+            );
         }
-        let (e, failure) = transport_error(ureq::Error::Timeout(Timeout::RecvResponse));
+        let (e, failure) = transport_error(ureq::Error::Timeout(Timeout::RecvResponse), SERVER);
         assert_eq!((e.kind(), failure), (ErrorKind::Timeout, Failure::TimedOut));
     }
 
@@ -850,7 +909,8 @@ mod tests {
         let cert = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let wrapped = ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, cert.clone()));
         for e in [wrapped, ureq::Error::Rustls(cert)] {
-            let (error, failure) = transport_error(ureq::Error::Other(Box::new(NotSent(e))));
+            let (error, failure) =
+                transport_error(ureq::Error::Other(Box::new(NotSent(e))), SERVER);
             assert_eq!(failure, Failure::CertificateRejected);
             assert!(
                 error.message().contains("certificate was refused"),
@@ -859,10 +919,12 @@ mod tests {
         }
         let other = rustls::Error::HandshakeNotComplete;
         let e = ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, other));
-        let (error, failure) = transport_error(ureq::Error::Other(Box::new(NotSent(e))));
+        let (error, failure) = transport_error(ureq::Error::Other(Box::new(NotSent(e))), SERVER);
         assert_eq!(failure, Failure::NotSent);
         assert!(
-            error.message().starts_with("TLS handshake failed"),
+            error
+                .message()
+                .starts_with("TLS handshake with api.example.test:443 failed"),
             "{error}"
         );
     }
