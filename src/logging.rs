@@ -96,10 +96,16 @@ pub(crate) fn set_callback(max: u8, callback: Option<Sink>) {
 /// Whether any sink takes records of this level: the test before a record is formatted.
 #[inline]
 pub(crate) fn enabled(level: Level) -> bool {
-    let l = level as u8;
-    l <= CALLBACK_MAX.load(Ordering::Relaxed)
-        || l <= ENV_MAX.load(Ordering::Relaxed)
-        || level.to_log() <= ::log::max_level()
+    takes(level as u8) || level.to_log() <= ::log::max_level()
+}
+
+/// Whether the program's callback, or (when there is none) standard error, takes level `l`.
+#[inline]
+fn takes(l: u8) -> bool {
+    match CALLBACK_MAX.load(Ordering::Relaxed) {
+        0 => l <= ENV_MAX.load(Ordering::Relaxed),
+        callback_max => l <= callback_max,
+    }
 }
 
 /// Formats and hands a record to every sink that takes its level. Call it after
@@ -107,17 +113,20 @@ pub(crate) fn enabled(level: Level) -> bool {
 pub(crate) fn emit(level: Level, args: fmt::Arguments<'_>) {
     let line = fmt::format(args);
     let l = level as u8;
-    if l <= CALLBACK_MAX.load(Ordering::Relaxed) {
-        let slot = CALLBACK.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(sink) = slot.as_ref() {
-            sink(level, &line);
+    // The callback, when there is one, replaces standard error (AGENTPHONE_LOG's sink).
+    if takes(l) {
+        if CALLBACK_MAX.load(Ordering::Relaxed) > 0 {
+            let slot = CALLBACK.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(sink) = slot.as_ref() {
+                sink(level, &line);
+            }
+        } else {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "agentphone: {} {line}",
+                level.name()
+            );
         }
-    } else if l <= ENV_MAX.load(Ordering::Relaxed) {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "agentphone: {} {line}",
-            level.name()
-        );
     }
     let log_level = level.to_log();
     if log_level <= ::log::max_level() {
