@@ -141,8 +141,7 @@ pub enum Fixed {
 }
 
 fn main() -> ExitCode {
-    let command = run::command();
-    let matches = match command.clone().try_get_matches() {
+    let matches = match run::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
@@ -156,7 +155,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    ExitCode::from(run::dispatch(&global, &matches, command))
+    ExitCode::from(run::dispatch(&global, &matches))
 }
 
 /// The top-level command before the resources are added (its derived parts).

@@ -12,27 +12,28 @@ use crate::capi::{self, Client, Failure, Outcome};
 use crate::ops::{self, Op, OPS};
 use crate::{Fixed, Global};
 
-/// The long flags of `Global` (and `--data`): a key with one of these names takes its
-/// resource as a prefix (`webhooks set --webhook-timeout`).
-const TAKEN: &[&str] = &[
-    "api-key",
-    "base-url",
-    "max-retries",
-    "timeout",
-    "verbose",
-    "compact",
-    "pretty",
-    "json-errors",
-    "table",
-    "data",
-    "help",
-    "version",
-];
+/// The long flags every command has (`Global`'s, as clap derives them, and `--help`,
+/// `--version`, `--data`): a key with one of these names takes its resource as a prefix
+/// (`webhooks set --webhook-timeout`).
+fn taken() -> &'static [String] {
+    static TAKEN: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TAKEN.get_or_init(|| {
+        use clap::Args;
+        let global = Global::augment_args(Command::new("global"));
+        let mut names: Vec<String> = global
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .map(str::to_string)
+            .collect();
+        names.extend(["help", "version", "data"].map(String::from));
+        names
+    })
+}
 
 /// The flag of an input key in a resource's operation.
 fn flag_of(resource: &str, key: &str) -> String {
     let flag = ops::kebab(key);
-    if TAKEN.contains(&flag.as_str()) {
+    if taken().contains(&flag) {
         format!("{}-{flag}", resource.trim_end_matches('s'))
     } else {
         flag
@@ -169,7 +170,7 @@ fn extra_commands(resource: &str) -> Vec<Command> {
 }
 
 /// Runs the parsed command; the exit code.
-pub fn dispatch(global: &Global, matches: &ArgMatches, _tree: Command) -> u8 {
+pub fn dispatch(global: &Global, matches: &ArgMatches) -> u8 {
     if global.verbose > 0 {
         let level = ["info", "debug", "trace"][usize::from(global.verbose.min(3)) - 1];
         // Read by the library once, at the first client: set before any is made.
@@ -814,5 +815,20 @@ fn flagged(message: &str, resource: Option<&str>) -> String {
         format!("--{}: {rest}", flag_of(resource, key))
     } else {
         message.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_named_like_a_global_flag_takes_its_resource_as_prefix() {
+        assert_eq!(flag_of("webhooks", "timeout"), "webhook-timeout");
+        assert_eq!(flag_of("agents", "timeout"), "agent-timeout");
+        assert_eq!(flag_of("numbers", "areaCode"), "area-code");
+        assert!(taken().iter().any(|f| f == "json-errors"), "{:?}", taken());
+        // The whole tree builds: clap refuses two args with one long name.
+        command().debug_assert();
     }
 }
