@@ -595,29 +595,6 @@ fn agentphone_log_sends_a_c_programs_records_to_stderr_with_no_code_change() {
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("agentphone: "));
 }
 
-/// A CA and a certificate it signed for 127.0.0.1, as PEM files in `dir`: the CA, the chain
-/// file and the key file.
-fn receiver_pki(
-    dir: &std::path::Path,
-) -> (rustls::pki_types::CertificateDer<'static>, PathBuf, PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    std::fs::create_dir_all(dir).unwrap();
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert, leaf.pem() + &ca_cert.pem()).unwrap();
-    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
-    (ca_cert.der().clone(), cert, key)
-}
-
 /// One kept-alive HTTPS connection that trusts only its CA, sending requests one at a time.
 struct HttpsSender {
     tls: rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
@@ -627,7 +604,7 @@ struct HttpsSender {
 impl HttpsSender {
     fn new(addr: &str, ca: &rustls::pki_types::CertificateDer<'static>) -> HttpsSender {
         HttpsSender {
-            tls: rustls::StreamOwned::new(client_session(ca), {
+            tls: rustls::StreamOwned::new(support::pki::client_session(ca), {
                 let s = std::net::TcpStream::connect(addr).unwrap();
                 s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
                 s
@@ -638,47 +615,14 @@ impl HttpsSender {
 
     /// Sends `request` and reads its answer (a `Content-Length` one): status and body.
     fn send(&mut self, request: &str) -> (u16, String) {
-        use std::io::{Read, Write};
+        use std::io::Write;
         self.tls.write_all(request.as_bytes()).unwrap();
-        let head_end = loop {
-            if let Some(at) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at + 4;
-            }
-            let mut chunk = [0u8; 4096];
-            let n = self.tls.read(&mut chunk).unwrap();
-            assert!(n > 0, "closed before an answer");
-            self.buf.extend_from_slice(&chunk[..n]);
-        };
-        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("Content-Length: "))
-            .map_or(0, |v| v.trim().parse().unwrap());
-        while self.buf.len() < head_end + length {
-            let mut chunk = [0u8; 4096];
-            let n = self.tls.read(&mut chunk).unwrap();
-            assert!(n > 0, "closed within an answer");
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-        let body = String::from_utf8_lossy(&self.buf[head_end..head_end + length]).into_owned();
-        self.buf.drain(..head_end + length);
+        let answer = support::http::read_message(&mut self.tls, &mut self.buf)
+            .expect("closed before a whole answer");
+        let (head, body) = support::http::split(&answer);
         let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, body)
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
-}
-
-fn client_session(ca: &rustls::pki_types::CertificateDer<'static>) -> rustls::ClientConnection {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.clone()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap()
 }
 
 /// The C receiver over HTTPS under load: 16 kept-alive connections deliver 2,000 distinct
@@ -693,7 +637,7 @@ fn the_c_receiver_over_https_handles_each_event_once_under_load_and_slow_senders
     let dir = profile_dir()
         .join("c-tests")
         .join(format!("receiver-tls-{}", std::process::id()));
-    let (ca, cert, key) = receiver_pki(&dir);
+    let (ca, cert, key) = support::pki::ca_and_leaf(&dir);
     let exe = compile("tests/c/test_receiver_load.c", "test_receiver_load");
     let program = support::c::start(
         &exe,
@@ -772,7 +716,7 @@ fn the_c_receiver_over_https_handles_each_event_once_under_load_and_slow_senders
     // within a second when the program runs natively (a runner such as valgrind slows every
     // handshake, so there it must only go through while the trickles go on).
     let hello = {
-        let mut session = client_session(&ca);
+        let mut session = support::pki::client_session(&ca);
         let mut bytes = Vec::new();
         session.write_tls(&mut bytes).unwrap();
         bytes

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use agentphone::webhook::{sign, Delivery, Receiver, ReceiverBuilder, Reply, StopHandle};
 
+mod support;
+
 const SECRET: &str = "whsec_receiver_test";
 
 /// A receiver running on its own thread, its callback's record, and how to stop it.
@@ -783,26 +785,10 @@ fn through_failed_attempts_each_delivered_text_is_handled_exactly_once() {
     }
 }
 
-/// A CA, and a certificate it signed for 127.0.0.1 with its key, as PEM files: (CA, leaf chain
-/// file, key file).
+/// A CA, and a certificate it signed for 127.0.0.1 with its key, as PEM files under the target
+/// directory's `dir`: (CA, leaf chain file, key file).
 fn tls_files(dir: &str) -> (rustls::pki_types::CertificateDer<'static>, PathBuf, PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_file, leaf.pem() + &ca_cert.pem()).unwrap();
-    std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
-    (ca_cert.der().clone(), cert_file, key_file)
+    support::pki::ca_and_leaf(&Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir))
 }
 
 /// An HTTPS exchange with a client that trusts only `ca`: the whole answer, read to the
@@ -812,17 +798,7 @@ fn exchange_tls(
     ca: &rustls::pki_types::CertificateDer<'static>,
     request: &[u8],
 ) -> std::io::Result<String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.clone()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let session = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let session = support::pki::client_session(ca);
     let socket = TcpStream::connect(addr).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))

@@ -246,28 +246,6 @@ struct Passed {
     answers: HashMap<u32, Vec<String>>,
 }
 
-/// Reads one HTTP message (head, then a `Content-Length` body) from `from`; `None` at its end.
-fn read_message(from: &mut std::net::TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |v| v.trim().parse().unwrap());
-            while buf.len() < end + 4 + length {
-                let n = from.read(&mut chunk).ok().filter(|&n| n > 0)?;
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            return Some(buf.drain(..end + 4 + length).collect());
-        }
-        let n = from.read(&mut chunk).ok().filter(|&n| n > 0)?;
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
 /// A proxy in front of `upstream` that spoils early attempts of the texts `soak text N`:
 /// N % 4 == 0, the first attempt is dropped before it reaches the receiver; N % 4 == 1, it
 /// reaches the receiver, whose answer is lost; N % 4 == 2, the answer is cut short, and the
@@ -285,7 +263,7 @@ fn spoiling_proxy(upstream: Arc<OnceLock<std::net::SocketAddr>>) -> (String, Arc
             let (record, upstream) = (record.clone(), upstream.clone());
             std::thread::spawn(move || {
                 let mut buf = Vec::new();
-                while let Some(request) = read_message(&mut client, &mut buf) {
+                while let Some(request) = support::http::read_message(&mut client, &mut buf) {
                     let text = String::from_utf8_lossy(&request).into_owned();
                     let n: u32 = text
                         .split("soak text ")
@@ -305,7 +283,8 @@ fn spoiling_proxy(upstream: Arc<OnceLock<std::net::SocketAddr>>) -> (String, Arc
                     }
                     let mut up = std::net::TcpStream::connect(upstream.get().unwrap()).unwrap();
                     up.write_all(&request).unwrap();
-                    let answer = read_message(&mut up, &mut Vec::new()).expect("an answer");
+                    let answer =
+                        support::http::read_message(&mut up, &mut Vec::new()).expect("an answer");
                     match (n % 4, attempt) {
                         (1, 1) => return, // acted on, the answer lost
                         (2, 1) => {

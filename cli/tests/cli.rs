@@ -222,21 +222,7 @@ fn sandbox_prints_its_exports_then_serves() {
 #[test]
 fn listen_prints_what_trigger_sends_and_verify_checks_a_python_signature() {
     let secret = "whsec_cli_test";
-    let mut listen = Command::new(env!("CARGO_BIN_EXE_agentphone"))
-        .args(["listen", "--secret", secret, "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(listen.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    let url = ready
-        .trim()
-        .strip_prefix("Ready: ")
-        .expect(&ready)
-        .to_string();
+    let (mut listen, url) = start_listen(&["--secret", secret, "--port", "0"]);
     let trigger = Command::new(env!("CARGO_BIN_EXE_agentphone"))
         .args([
             "trigger",
@@ -322,6 +308,31 @@ fn listen_prints_what_trigger_sends_and_verify_checks_a_python_signature() {
 #[path = "../../tests/support/python.rs"]
 mod python;
 
+#[path = "../../tests/support/http.rs"]
+mod http;
+
+/// Starts `agentphone listen` with these arguments, stdout and stderr piped, and reads its
+/// `Ready: URL` line: the process, and the URL.
+fn start_listen(args: &[&str]) -> (std::process::Child, String) {
+    let mut listen = Command::new(env!("CARGO_BIN_EXE_agentphone"))
+        .arg("listen")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(listen.stderr.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let url = ready
+        .trim()
+        .strip_prefix("Ready: ")
+        .expect(&ready)
+        .to_string();
+    (listen, url)
+}
+
 #[test]
 fn trigger_sends_events_the_official_sdk_verifies() {
     let python = python::sdk_python();
@@ -375,37 +386,18 @@ fn trigger_sends_events_the_official_sdk_verifies() {
 /// An app behind `listen --forward-to` that checks the forwarded signature and answers a voice
 /// turn in NDJSON: an interim line at once, the final one 400 ms later.
 fn voice_app(secret: &'static str) -> String {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/app", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { return };
             std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let (head, body) = loop {
-                    let n = conn.read(&mut chunk).unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
-                        let length: usize = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .map_or(0, |v| v.trim().parse().unwrap());
-                        while buf.len() < at + 4 + length {
-                            let n = conn.read(&mut chunk).unwrap_or(0);
-                            if n == 0 {
-                                return;
-                            }
-                            buf.extend_from_slice(&chunk[..n]);
-                        }
-                        break (head, buf[at + 4..at + 4 + length].to_vec());
-                    }
+                let Some(request) = http::read_message(&mut conn, &mut Vec::new()) else {
+                    return;
                 };
+                let (head, body) = http::split(&request);
+                let head = head.to_ascii_lowercase();
                 let header = |name: &str| {
                     head.lines()
                         .find_map(|l| l.strip_prefix(&format!("{name}:")))
@@ -438,22 +430,16 @@ fn voice_app(secret: &'static str) -> String {
 fn listen_forwards_to_an_app_and_relays_its_voice_answer_as_it_comes() {
     use std::io::{Read, Write};
     let app = voice_app("whsec_app_side");
-    let mut listen = Command::new(env!("CARGO_BIN_EXE_agentphone"))
-        .args(["listen", "--secret", "whsec_api_side", "--port", "0"])
-        .args(["--forward-to", &app, "--forward-secret", "whsec_app_side"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(listen.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    let url = ready
-        .trim()
-        .strip_prefix("Ready: ")
-        .expect(&ready)
-        .to_string();
+    let (mut listen, url) = start_listen(&[
+        "--secret",
+        "whsec_api_side",
+        "--port",
+        "0",
+        "--forward-to",
+        &app,
+        "--forward-secret",
+        "whsec_app_side",
+    ]);
     let addr = url
         .trim_start_matches("http://")
         .trim_end_matches("/webhook")
@@ -552,16 +538,7 @@ fn listen_prints_what_the_sandbox_delivers() {
         .unwrap()
         .secret
         .unwrap();
-    let mut listen = Command::new(env!("CARGO_BIN_EXE_agentphone"))
-        .args(["listen", "--secret", &secret, "--port", &port.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(listen.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
+    let (mut listen, _url) = start_listen(&["--secret", &secret, "--port", &port.to_string()]);
     let number = client
         .numbers()
         .create(&agentphone::CreateNumber::new().agent_id(agentphone_sandbox::DEFAULT_AGENT))

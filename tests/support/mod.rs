@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod c;
+pub mod http;
+pub mod pki;
 pub mod python;
 
 use std::io::{BufRead, BufReader, Read, Write};
