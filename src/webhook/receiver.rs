@@ -652,13 +652,8 @@ where
         return not_allowed("POST");
     }
     let id = req.header("x-webhook-id").map(str::to_owned);
-    let seen = |event: &str, verdict: &str, status: u16| {
-        record!(
-            Level::Info,
-            "webhook delivery {}: {event}: {verdict}; answered {status}",
-            id.as_deref().unwrap_or("(no X-Webhook-ID)")
-        );
-    };
+    let seen =
+        |event: &str, verdict: &str, status: u16| answered(id.as_deref(), event, verdict, status);
     if shared.stopping.load(Ordering::SeqCst) {
         seen("?", "the receiver is stopping", 503);
         return answer(503, json!({"error": "the receiver is stopping"}));
@@ -690,9 +685,8 @@ where
             }
         }
     }
-    let webhook_id = id.clone();
     let delivery = Delivery {
-        webhook_id,
+        webhook_id: id,
         // The check parsed it.
         timestamp: timestamp.parse().unwrap_or_default(),
         body: req.body,
@@ -709,20 +703,16 @@ where
             };
             let handled = call(&shared, &delivery, Some(&mut reply));
             settle(&shared, &key, handled);
-            record!(
-                Level::Info,
-                "webhook delivery {}: {} (voice turn): {}",
-                delivery
-                    .webhook_id
-                    .as_deref()
-                    .unwrap_or("(no X-Webhook-ID)"),
-                delivery.event.event,
-                if handled {
-                    "handled; answered 200 with the reply"
-                } else {
-                    "the callback failed; answered 500"
-                }
-            );
+            let (verdict, status) = match (handled, reply.streaming) {
+                (true, _) => ("a voice turn handled", 200),
+                (false, true) => (
+                    "a voice turn whose callback failed after an interim line",
+                    200,
+                ),
+                (false, false) => ("a voice turn whose callback failed", 500),
+            };
+            let id = delivery.webhook_id.as_deref();
+            answered(id, &delivery.event.event, verdict, status);
             match (handled, reply.streaming) {
                 (true, _) => reply.finish(),
                 // Ends the stream without a final line: the caller hears what was said.
@@ -735,16 +725,23 @@ where
     }
     let handled = call(shared, &delivery, None);
     settle(shared, &key, handled);
+    let id = delivery.webhook_id.as_deref();
     if handled {
-        seen(&delivery.event.event, "handled", 200);
-    } else {
-        seen(&delivery.event.event, "the callback failed", 500);
-    }
-    if handled {
+        answered(id, &delivery.event.event, "handled", 200);
         answer(200, json!({}))
     } else {
+        answered(id, &delivery.event.event, "the callback failed", 500);
         HttpReply::Respond(failed())
     }
+}
+
+/// The info record of a delivery answered: its id, its event, what was made of it, the status.
+fn answered(id: Option<&str>, event: &str, verdict: &str, status: u16) {
+    record!(
+        Level::Info,
+        "webhook delivery {}: {event}: {verdict}; answered {status}",
+        id.unwrap_or("(no X-Webhook-ID)")
+    );
 }
 
 /// Runs the callback under a permit; true when it returned `Ok` (a panic is a failure).
