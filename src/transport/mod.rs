@@ -389,36 +389,22 @@ impl Transport {
                 ));
             }
             earlier_may_have_acted |= retry::may_have_acted(&failure);
-            let Some(delay) = retry::next_delay(
+            let delay = match retry::next_delay(
                 verdict,
                 retries_done,
                 self.settings.max_retries,
                 error.retry_after(),
                 backoff,
                 crate::random::random_u64(),
-            ) else {
-                if logging::enabled(Level::Warn) {
-                    let why = if verdict.may_have_succeeded {
-                        "not retried: it may have succeeded (a write whose outcome is unknown is \
-                         never sent again)"
-                            .to_string()
-                    } else if !verdict.retryable {
-                        "not retried: sending it again cannot succeed".to_string()
-                    } else if retries_done >= self.settings.max_retries {
-                        format!(
-                            "not retried: no retries left (maxRetries {})",
-                            self.settings.max_retries
-                        )
-                    } else {
-                        format!(
-                            "not retried: Retry-After {} s is longer than the {} s waited at most",
-                            error.retry_after().unwrap_or_default().as_secs(),
-                            backoff.max_retry_after.as_secs()
-                        )
-                    };
-                    failed(format_args!("{why}"));
+            ) {
+                Ok(delay) => delay,
+                Err(stop) => {
+                    failed(format_args!(
+                        "not retried: {}",
+                        StopReason(stop, &error, self)
+                    ));
+                    return Err(error);
                 }
-                return Err(error);
             };
             failed(format_args!("retrying in {} ms", delay.as_millis()));
             record!(
@@ -586,6 +572,32 @@ impl fmt::Display for RequestId<'_> {
         match self.0 {
             Some(id) => write!(f, ", request id {id}"),
             None => Ok(()),
+        }
+    }
+}
+
+/// Why a request is not retried, as a record says it.
+struct StopReason<'a>(retry::Stop, &'a Error, &'a Transport);
+
+impl fmt::Display for StopReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let StopReason(stop, error, transport) = self;
+        match stop {
+            retry::Stop::NotRetryable if error.may_have_succeeded() => f.write_str(
+                "it may have succeeded (a write whose outcome is unknown is never sent again)",
+            ),
+            retry::Stop::NotRetryable => f.write_str("sending it again cannot succeed"),
+            retry::Stop::NoRetriesLeft => write!(
+                f,
+                "no retries left (maxRetries {})",
+                transport.settings.max_retries
+            ),
+            retry::Stop::RetryAfterTooLong => write!(
+                f,
+                "Retry-After {} s is longer than the {} s waited at most",
+                error.retry_after().unwrap_or_default().as_secs(),
+                transport.settings.backoff.max_retry_after.as_secs()
+            ),
         }
     }
 }

@@ -119,7 +119,18 @@ pub(crate) struct Backoff {
     pub max_retry_after: Duration,
 }
 
-/// Whether to try again after a failure, and after how long; `None` means stop and report.
+/// Why a failed request is not sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The verdict: sending it again could act twice, or cannot succeed.
+    NotRetryable,
+    /// Every retry `max_retries` allows was made.
+    NoRetriesLeft,
+    /// The server's `Retry-After` is longer than [`Backoff::max_retry_after`].
+    RetryAfterTooLong,
+}
+
+/// Whether to try again after a failure, and after how long, or why not.
 ///
 /// `retries_done` counts the retries already made; `random` is any random number (it places the
 /// delay in the upper half of the backoff step, so that clients that failed together do not
@@ -131,14 +142,17 @@ pub(crate) fn next_delay(
     retry_after: Option<Duration>,
     backoff: Backoff,
     random: u64,
-) -> Option<Duration> {
-    if !verdict.retryable || retries_done >= max_retries {
-        return None;
+) -> Result<Duration, Stop> {
+    if !verdict.retryable {
+        return Err(Stop::NotRetryable);
+    }
+    if retries_done >= max_retries {
+        return Err(Stop::NoRetriesLeft);
     }
     match retry_after {
-        Some(wait) if wait > backoff.max_retry_after => None,
-        Some(wait) => Some(wait),
-        None => Some(jittered(backoff, retries_done, random)),
+        Some(wait) if wait > backoff.max_retry_after => Err(Stop::RetryAfterTooLong),
+        Some(wait) => Ok(wait),
+        None => Ok(jittered(backoff, retries_done, random)),
     }
 }
 
@@ -281,16 +295,25 @@ mod tests {
     #[test]
     fn retry_after_wins_unless_longer_than_the_cap() {
         let d = next_delay(RETRY, 0, 2, Some(Duration::from_secs(7)), B, 0);
-        assert_eq!(d, Some(Duration::from_secs(7)));
+        assert_eq!(d, Ok(Duration::from_secs(7)));
         let d = next_delay(RETRY, 0, 2, Some(Duration::from_secs(61)), B, 0);
-        assert_eq!(d, None);
+        assert_eq!(d, Err(Stop::RetryAfterTooLong));
     }
 
     #[test]
     fn stops_when_not_retryable_or_out_of_retries() {
-        assert_eq!(next_delay(Verdict::default(), 0, 2, None, B, 0), None);
-        assert_eq!(next_delay(RETRY, 2, 2, None, B, 0), None);
-        assert!(next_delay(RETRY, 1, 2, None, B, 0).is_some());
-        assert_eq!(next_delay(RETRY, 0, 0, None, B, 0), None);
+        assert_eq!(
+            next_delay(Verdict::default(), 0, 2, None, B, 0),
+            Err(Stop::NotRetryable)
+        );
+        assert_eq!(
+            next_delay(RETRY, 2, 2, None, B, 0),
+            Err(Stop::NoRetriesLeft)
+        );
+        assert!(next_delay(RETRY, 1, 2, None, B, 0).is_ok());
+        assert_eq!(
+            next_delay(RETRY, 0, 0, None, B, 0),
+            Err(Stop::NoRetriesLeft)
+        );
     }
 }
